@@ -1,0 +1,40 @@
+"""Shared fixtures: the twin fixtures and a clean Pyro4.config for every test."""
+import importlib
+import os
+
+import pytest
+
+import Pyro4
+
+# The nocython tox env installs a wheel built without a compiler; there (and only there) the
+# compiled twins are legitimately absent.
+EXTENSIONS_EXPECTED = os.environ.get("PYRO4_EXPECT_NO_EXTENSIONS", "") in ("", "0")
+
+
+def _import_twin(name, param):
+    if param == "python":
+        return importlib.import_module("Pyro4._{}_py".format(name))
+    if not EXTENSIONS_EXPECTED:
+        pytest.skip("package was built without the compiled extensions (nocython env)")
+    # no fallback here: a missing compiled twin must fail loudly, not silently test pure twice
+    return importlib.import_module("Pyro4._{}".format(name))
+
+
+@pytest.fixture(params=["cython", "python"])
+def message_twin(request):
+    """The compiled and the pure-Python implementation of the message hot paths."""
+    return _import_twin("message", request.param)
+
+
+@pytest.fixture(params=["cython", "python"])
+def socketutil_twin(request):
+    """The compiled and the pure-Python implementation of the socket hot paths."""
+    return _import_twin("socketutil", request.param)
+
+
+@pytest.fixture(autouse=True)
+def clean_config():
+    """Every test starts from the default configuration and leaves no settings behind."""
+    Pyro4.config.reset(False)
+    yield
+    Pyro4.config.reset(False)
