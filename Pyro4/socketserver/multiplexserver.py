@@ -1,1 +1,204 @@
-"""Placeholder: filled in by a later change."""
+"""Single-threaded socket server that multiplexes all connections with a selector.
+
+Requests are handled one at a time in the thread that runs the loop (only oneway calls may run in
+their own thread, per ``config.ONEWAY_THREADED``). Other servers (another daemon, a name server's
+broadcast responder) can be merged into this loop with ``combine_loop``.
+"""
+import logging
+import selectors
+import socket
+import time
+
+from Pyro4 import errors, socketutil
+from Pyro4.configuration import config
+from Pyro4.socketserver import _common
+
+log = logging.getLogger("Pyro4.multiplexserver")
+
+
+class SocketServer_Multiplex(object):
+    """Transport server that uses a selector to serve all connections in one thread."""
+
+    def __init__(self):
+        self.daemon = self.sock = self.locationStr = None
+        self.selector = selectors.DefaultSelector()
+        self.shutting_down = False
+        self._unixsocket = None
+        self._serving = None  # the connection whose request is being handled right now
+
+    def init(self, daemon, host, port, unixsocket=None):
+        log.info("starting multiplexed socketserver")
+        self.daemon = daemon
+        self._unixsocket = unixsocket
+        self.sock, self.locationStr = _common.bind_server_socket(host, port, unixsocket)
+        self.selector.register(self.sock, selectors.EVENT_READ, self)
+
+    def __repr__(self):
+        return "<%s on %s; %d connections>" % (self.__class__.__name__, self.locationStr, self._num_connections())
+
+    def __del__(self):
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            except Exception:
+                pass
+            self.sock = None
+
+    def _selector_keys(self):
+        try:
+            registered = self.selector.get_map()
+        except (AttributeError, RuntimeError):
+            return []
+        return list(registered.values()) if registered else []  # a closed selector has no map
+
+    def _num_connections(self):
+        return sum(1 for key in self._selector_keys() if key.data is self and key.fileobj is not self.sock)
+
+    def loop(self, loopCondition=lambda: True):
+        log.debug("entering multiplexed requestloop")
+        while not self.shutting_down and loopCondition():
+            try:
+                ready = self.selector.select(config.POLLTIMEOUT)
+            except (OSError, ValueError, AttributeError):
+                if self.shutting_down or self.sock is None:
+                    break
+                raise
+            except KeyboardInterrupt:
+                log.debug("stopping on break signal")
+                break
+            if not ready:
+                self.daemon._housekeeping()
+                continue
+            try:
+                self._dispatch(ready)
+            except KeyboardInterrupt:
+                log.debug("stopping on break signal")
+                break
+        log.debug("exiting multiplexed requestloop")
+
+    @staticmethod
+    def _dispatch(ready):
+        """Group the ready sockets by the server that owns them and let each server handle its own."""
+        per_server = {}
+        for key, mask in ready:
+            if mask & selectors.EVENT_READ:
+                per_server.setdefault(key.data, []).append(key.fileobj)
+        for server, sockets in per_server.items():
+            server.events(sockets)
+
+    def events(self, eventsockets):
+        """Handle the events for the given ready sockets (also usable from an external loop)."""
+        for sock in eventsockets:
+            if self.shutting_down:
+                break
+            if sock is self.sock:
+                self._accept_client()
+            else:
+                self._serve_client(sock)
+        self.daemon._housekeeping()
+
+    def _accept_client(self):
+        conn = self._accept()
+        if conn is None:
+            return
+        try:
+            accepted = self.daemon._handshake(conn)
+        except Exception:
+            log.exception("error during connect/handshake")
+            accepted = False
+        if accepted:
+            self.selector.register(conn, selectors.EVENT_READ, self)
+        else:
+            conn.close()
+
+    def _accept(self):
+        """Accept a pending client; returns its SocketConnection, or None."""
+        try:
+            csock, caddr = self.sock.accept()
+        except socket.timeout:
+            return None
+        except socket.error as x:
+            if x.errno in socketutil.ERRNO_BADF or x.errno in socketutil.ERRNO_ENOTSOCK:
+                raise errors.ConnectionClosedError("server socket closed")
+            log.warning("accept failed: %s", x)
+            return None
+        except Exception:
+            log.exception("error while accepting a connection")
+            return None
+        log.debug("connected %s", caddr)
+        _common.prepare_client_socket(csock)
+        return socketutil.SocketConnection(csock)
+
+    def _serve_client(self, conn):
+        self._serving = conn
+        try:
+            keep = self.handleRequest(conn)
+        finally:
+            self._serving = None
+        if keep and not self.shutting_down:
+            return
+        try:
+            self.daemon._clientDisconnect(conn)
+        except Exception:
+            log.exception("error in clientDisconnect")
+        try:
+            self.selector.unregister(conn)
+        except (KeyError, ValueError, AttributeError, RuntimeError):
+            pass
+        conn.close()
+
+    def handleRequest(self, conn):
+        """Handle one request; True if the connection should stay, False to end it."""
+        try:
+            self.daemon.handleRequest(conn)
+            return True
+        except (socket.error, errors.ConnectionClosedError, errors.SecurityError):
+            log.debug("disconnected client or security error on connection %r", conn)
+        except errors.TimeoutError as x:
+            log.warning("client connection timed out: %s", x)
+        except Exception:
+            log.exception("error while handling a request")
+        return False
+
+    def combine_loop(self, server):
+        for sock in server.sockets:
+            self.selector.register(sock, selectors.EVENT_READ, server)
+        server.selector = self.selector
+
+    @property
+    def sockets(self):
+        return [key.fileobj for key in self._selector_keys()]
+
+    def wakeup(self):
+        _common.wake_server(self.sock, self.locationStr)
+
+    def shutdown(self):
+        self.shutting_down = True
+        self.wakeup()
+        time.sleep(0.05)
+        self.close()
+
+    def close(self):
+        log.debug("closing socketserver")
+        self._close_clients()
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            except Exception:
+                pass
+            _common.close_unix_socket_file(self.sock, self._unixsocket)
+        self.sock = None
+        if self.selector is not None:
+            self.selector.close()
+
+    def _close_clients(self):
+        """Close our own client connections; sockets of combined servers belong to those servers."""
+        for key in self._selector_keys():
+            # the connection being served (shutdown() called by a remote call) still needs to send
+            # its reply; the loop closes it right after that
+            if key.data is self and key.fileobj is not self.sock and key.fileobj is not self._serving:
+                try:
+                    self.selector.unregister(key.fileobj)
+                except (KeyError, ValueError):
+                    pass
+                key.fileobj.close()
