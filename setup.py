@@ -1,23 +1,55 @@
-"""Build script: the Cython twins are optional unless PYRO4_REQUIRE_CYTHON=1."""
+"""Build script for Pyro4 with optional Cython speedups.
+
+Three modes, chosen by environment variables (the model is PyYAML's tri-state build):
+* default: compile ``Pyro4/_message.pyx`` and ``Pyro4/_socketutil.pyx`` when Cython and a C compiler
+  work; otherwise warn and install the pure-Python package, which behaves the same, only slower;
+* ``PYRO4_REQUIRE_CYTHON=1``: any failure to cythonize or compile is fatal (tox and CI set this, so
+  a broken build can't silently test the pure twins twice);
+* ``PYRO4_NO_CYTHON_BUILD=1``: don't even try; builds a pure ``py3-none-any`` wheel.
+"""
 import os
 import sys
 
 from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
-REQUIRE_CYTHON = os.environ.get("PYRO4_REQUIRE_CYTHON", "") not in ("", "0")
-NO_CYTHON_BUILD = os.environ.get("PYRO4_NO_CYTHON_BUILD", "") not in ("", "0")
+
+def _flag(name):
+    return os.environ.get(name, "").strip() not in ("", "0")
+
+
+REQUIRE_CYTHON = _flag("PYRO4_REQUIRE_CYTHON")
+NO_CYTHON_BUILD = _flag("PYRO4_NO_CYTHON_BUILD")
 EXTENSION_NAMES = ("Pyro4._message", "Pyro4._socketutil")
+CYTHON_DIRECTIVES = {"language_level": "3", "boundscheck": False, "wraparound": False}
+
+
+def _cythonize(extensions):
+    # Imported here, not at the top: without Cython the pure package must still install.
+    from Cython.Build import cythonize
+
+    compiled = cythonize(extensions, compiler_directives=CYTHON_DIRECTIVES, quiet=True)
+    for ext in compiled:
+        # cythonize() drops Extension(optional=...), so it is set afterwards
+        ext.optional = not REQUIRE_CYTHON
+    return compiled
 
 
 class OptionalBuildExt(build_ext):
-    """Lets a failed compile fall back to the pure-Python twins, unless compiling is required."""
+    """Cythonizes at build time and falls back to the pure twins, unless compiling is required."""
 
     def run(self):
+        self._failed = False
         try:
+            # cythonizing here (not at setup() time) keeps the .pyx files as the listed sources,
+            # so an sdist carries them, and egg_info/sdist runs need no Cython
+            self.extensions[:] = _cythonize(self.extensions)
             super().run()
-        except Exception as exc:  # compiler missing or broken: the pure twins still work
+        except Exception as exc:  # Cython or compiler missing or broken: the pure twins still work
             self._give_up(exc)
+        if self._failed:
+            # half a compiled pair is useless (Pyro4._speedups needs both twins): drop what was built
+            self._remove_built_extensions()
 
     def build_extension(self, ext):
         try:
@@ -25,38 +57,39 @@ class OptionalBuildExt(build_ext):
         except Exception as exc:
             self._give_up(exc)
 
-    @staticmethod
-    def _give_up(exc):
+    def _give_up(self, exc):
         if REQUIRE_CYTHON:
-            raise
-        sys.stderr.write("WARNING: Pyro4 speedups not built ({}); installing the pure-Python package\n".format(exc))
+            raise exc
+        self._failed = True
+        sys.stderr.write("WARNING: Pyro4 speedups not built ({}); the pure-Python modules will be used\n"
+                         .format(exc))
+
+    def _remove_built_extensions(self):
+        for ext in self.extensions:
+            built = os.path.join(self.build_lib, self.get_ext_filename(ext.name))
+            for path in (built, self.get_ext_fullpath(ext.name)):  # the latter is in the source tree if --inplace
+                if os.path.exists(path):
+                    os.remove(path)
 
 
 def extensions():
     if NO_CYTHON_BUILD:
         return []
-    sources = [(name, name.replace(".", "/") + ".pyx") for name in EXTENSION_NAMES]
-    try:
-        from Cython.Build import cythonize
-    except ImportError:
-        if REQUIRE_CYTHON:
-            raise
-        return []
-    exts = cythonize(
-        [Extension(name, [src]) for name, src in sources],
-        compiler_directives={"language_level": "3", "boundscheck": False, "wraparound": False},
-    )
-    for ext in exts:
-        # cythonize() drops Extension(optional=...), so it is set afterwards
-        ext.optional = not REQUIRE_CYTHON
-    return exts
+    return [Extension(name, [name.replace(".", "/") + ".pyx"]) for name in EXTENSION_NAMES]
+
+
+def _read_readme():
+    if not os.path.exists("README.md"):
+        return ""
+    with open("README.md", encoding="utf-8") as readme:
+        return readme.read()
 
 
 setup(
     name="Pyro4",
     version="4.82",
     description="Python Remote Objects, protocol 48 compatible, with Cython speedups",
-    long_description=open("README.md", encoding="utf-8").read() if os.path.exists("README.md") else "",
+    long_description=_read_readme(),
     long_description_content_type="text/markdown",
     license="MIT",
     packages=find_packages(include=["Pyro4", "Pyro4.*"]),

@@ -50,29 +50,29 @@ def _basic_config(logging, os, level, logfile):
 _configure_logging()
 
 # The order matters: core and friends use constants, errors and config while they are imported.
-from Pyro4 import constants  # noqa: E402
-from Pyro4 import errors  # noqa: E402
-from Pyro4 import configuration  # noqa: E402
-from Pyro4.configuration import config  # noqa: E402
+from Pyro4 import constants
+from Pyro4 import errors
+from Pyro4 import configuration
+from Pyro4.configuration import config
 
 __version__ = constants.VERSION
 
-from Pyro4 import util  # noqa: E402
-from Pyro4 import message  # noqa: E402
-from Pyro4 import socketutil  # noqa: E402
-from Pyro4 import futures  # noqa: E402
-from Pyro4 import core  # noqa: E402
+from Pyro4 import util
+from Pyro4 import message
+from Pyro4 import socketutil
+from Pyro4 import futures
+from Pyro4 import core
 
 try:  # TEMPORARY while core/futures are still being written: remove the try once they exist
-    from Pyro4.core import URI, Proxy, Daemon, callback, oneway, expose, behavior, batch, asyncproxy  # noqa: E402
-    from Pyro4.core import current_context  # noqa: E402
-    from Pyro4.core import _locateNS as locateNS, _resolve as resolve  # noqa: E402
-    from Pyro4.futures import Future  # noqa: E402
+    from Pyro4.core import URI, Proxy, Daemon, callback, oneway, expose, behavior, batch, asyncproxy
+    from Pyro4.core import current_context
+    from Pyro4.core import _locateNS as locateNS, _resolve as resolve
+    from Pyro4.futures import Future
 except ImportError:
     pass
 
 try:  # TEMPORARY while the pure twins are still being written
-    from Pyro4 import _speedups  # noqa: E402
+    from Pyro4 import _speedups
     __with_cython__ = _speedups.ACTIVE == "cython"
 except ImportError:
     __with_cython__ = False

@@ -18,7 +18,7 @@ class ConnectionClosedError(CommunicationError):
     """The peer closed the connection, or it was lost."""
 
 
-class TimeoutError(CommunicationError):  # noqa: A001 - the name is part of the Pyro4 API
+class TimeoutError(CommunicationError):  # shadows the builtin on purpose: the name is Pyro4 API
     """A network operation took longer than the configured timeout."""
 
 
