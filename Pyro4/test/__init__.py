@@ -1,1 +1,1 @@
-"""Placeholder: filled in by a later change."""
+"""Test helpers that ship with Pyro4 (the built-in echo server)."""
