@@ -1,0 +1,175 @@
+# cython: language_level=3
+"""Compiled twin of the socket hot paths; `Pyro4._socketutil_py` is the pure-Python twin.
+
+Same functions, signatures and behaviour as the pure twin (the differential tests hold them to
+it); errors come from the shared builders in `Pyro4._socketutil_common`. Settings arrive as
+arguments: this module never reads `Pyro4.config` and never logs.
+"""
+import socket
+import time
+
+from Pyro4 import _socketutil_common as _common
+
+cdef int _MSG_WAITALL = getattr(socket, "MSG_WAITALL", 0)
+# Without MSG_WAITALL one recv rarely brings more than this, so a larger first buffer is wasted.
+cdef Py_ssize_t _PLAIN_FIRST_CHUNK = 60000
+# Below this a payload is cheaper to join to its header than to hand to sendmsg as two buffers.
+cdef Py_ssize_t _JOIN_LIMIT = 65536
+
+cdef object _socket_timeout = socket.timeout
+cdef object _is_retry_error = _common.is_retry_error
+cdef object _sleep = time.sleep
+
+
+cdef inline int _recv_flags(object sock, bint use_waitall):
+    # SSL sockets reject recv flags (and their records make MSG_WAITALL meaningless)
+    if use_waitall and not hasattr(sock, "getpeercert"):
+        return _MSG_WAITALL
+    return 0
+
+
+cdef object _byte_view(object data):
+    cdef object view = memoryview(data)
+    if view.format != "B" or view.ndim != 1:
+        view = view.cast("B")
+    return view
+
+
+cdef object _recv_first(object sock, Py_ssize_t size, int flags):
+    cdef double pause = _common.FIRST_RETRY_PAUSE
+    while True:
+        try:
+            return sock.recv(size, flags)
+        except _socket_timeout:
+            raise _common.receive_timeout_error()
+        except OSError as err:
+            if not _is_retry_error(err):
+                raise _common.receive_lost_error(err)
+        _sleep(pause)
+        pause = _common.next_retry_pause(pause)
+
+
+cdef void _fill(object sock, object view, Py_ssize_t got, int flags) except *:
+    """Receive into view[got:] until the view is full."""
+    cdef Py_ssize_t size = len(view)
+    cdef Py_ssize_t received
+    cdef double pause = _common.FIRST_RETRY_PAUSE
+    while got < size:
+        try:
+            received = sock.recv_into(view[got:], size - got, flags)
+        except _socket_timeout:
+            raise _common.receive_timeout_error()
+        except OSError as err:
+            if not _is_retry_error(err):
+                raise _common.receive_lost_error(err)
+            _sleep(pause)
+            pause = _common.next_retry_pause(pause)
+            continue
+        if received == 0:
+            raise _common.not_enough_data_error(bytes(view[:got]))
+        got += received
+        # MSG_WAITALL is tried once; a short result means a signal or a timeout socket, so the
+        # rest comes in a plain loop
+        flags = 0
+
+
+def receive_data(sock, Py_ssize_t size, bint use_waitall):
+    """Exactly `size` bytes from `sock` (see `Pyro4.socketutil.receiveData`)."""
+    cdef int flags
+    cdef Py_ssize_t got
+    if size <= 0:
+        if size < 0:
+            raise _common.negative_size_error(size)
+        return b""
+    flags = _recv_flags(sock, use_waitall)
+    data = _recv_first(sock, size if flags else min(size, _PLAIN_FIRST_CHUNK), flags)
+    got = len(data)
+    if got == size:
+        return data
+    if got == 0:
+        raise _common.not_enough_data_error(b"")
+    buffer = bytearray(size)
+    buffer[:got] = data
+    with memoryview(buffer) as view:
+        _fill(sock, view, got, 0)
+    return bytes(buffer)
+
+
+def receive_into(sock, buffer, bint use_waitall):
+    """Fill the whole writable `buffer` from `sock`; same errors as `receive_data`."""
+    with _byte_view(buffer) as view:
+        _fill(sock, view, 0, _recv_flags(sock, use_waitall))
+
+
+cdef void _send_loop(object sock, object view) except *:
+    cdef Py_ssize_t sent = 0
+    cdef Py_ssize_t size = len(view)
+    cdef double pause = _common.FIRST_RETRY_PAUSE
+    while sent < size:
+        try:
+            sent += sock.send(view[sent:])
+        except _socket_timeout:
+            raise _common.send_timeout_error()
+        except OSError as err:
+            if not _is_retry_error(err):
+                raise _common.send_lost_error(err)
+            _sleep(pause)
+            pause = _common.next_retry_pause(pause)
+
+
+def send_data(sock, data):
+    """Send all of `data` (see `Pyro4.socketutil.sendData`)."""
+    if sock.gettimeout() is None:
+        try:
+            sock.sendall(data)
+        except _socket_timeout:
+            raise _common.send_timeout_error()
+        except OSError as err:
+            raise _common.send_lost_error(err)
+        return
+    # a send loop rather than sendall, so the socket timeout applies per send, not to the total
+    with _byte_view(data) as view:
+        _send_loop(sock, view)
+
+
+cdef void _drop_sent(list views, Py_ssize_t sent) except *:
+    cdef Py_ssize_t first_size
+    while sent:
+        first_size = len(views[0])
+        if sent < first_size:
+            views[0] = views[0][sent:]
+            return
+        sent -= first_size
+        del views[0]
+    # also drop empty parts, so the loop ends when everything went out
+    while views and len(views[0]) == 0:
+        del views[0]
+
+
+cdef void _sendmsg_loop(object sock, list views) except *:
+    cdef double pause = _common.FIRST_RETRY_PAUSE
+    cdef Py_ssize_t sent
+    _drop_sent(views, 0)
+    while views:
+        try:
+            sent = sock.sendmsg(views)
+        except _socket_timeout:
+            raise _common.send_timeout_error()
+        except OSError as err:
+            if not _is_retry_error(err):
+                raise _common.send_lost_error(err)
+            _sleep(pause)
+            pause = _common.next_retry_pause(pause)
+            continue
+        _drop_sent(views, sent)
+
+
+def send_parts(sock, header, payload):
+    """Send `header` then `payload` as one write, the way `send_data(sock, header + payload)` would.
+
+    A small payload is joined; a large one goes out through sendmsg with both buffers, so it is
+    never copied. SSL sockets have no sendmsg and get the joined bytes (two writes trip Nagle).
+    """
+    if len(payload) < _JOIN_LIMIT or not hasattr(sock, "sendmsg") or hasattr(sock, "getpeercert"):
+        return send_data(sock, header + payload)
+    _sendmsg_loop(sock, [_byte_view(header), _byte_view(payload)])

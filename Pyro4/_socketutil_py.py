@@ -1,0 +1,172 @@
+"""Pure-Python twin of the socket hot paths; `Pyro4._socketutil` is the compiled twin.
+
+Both twins expose the same functions with the same behaviour (the differential tests hold them to
+it). They take every setting as an argument: they never read `Pyro4.config` and never log; the
+public `Pyro4.socketutil` does that and binds the selected twin once (see `Pyro4._speedups`).
+
+* `receive_data(sock, size, use_waitall)` -> exactly `size` bytes
+* `receive_into(sock, buffer, use_waitall)` -> fills the whole writable `buffer`
+* `send_data(sock, data)` -> sends all of `data`
+* `send_parts(sock, header, payload)` -> sends `header + payload` as if joined, without copying a
+  large payload
+"""
+import socket
+import time
+
+from Pyro4 import _socketutil_common as _common
+
+_MSG_WAITALL = getattr(socket, "MSG_WAITALL", 0)
+# Without MSG_WAITALL one recv rarely brings more than this, so a larger first buffer is wasted.
+_PLAIN_FIRST_CHUNK = 60000
+# Below this a payload is cheaper to join to its header than to hand to sendmsg as two buffers.
+_JOIN_LIMIT = 65536
+
+
+def _recv_flags(sock, use_waitall):
+    # SSL sockets reject recv flags (and their records make MSG_WAITALL meaningless)
+    if use_waitall and not hasattr(sock, "getpeercert"):
+        return _MSG_WAITALL
+    return 0
+
+
+def _byte_view(data):
+    view = memoryview(data)
+    if view.format != "B" or view.ndim != 1:
+        view = view.cast("B")
+    return view
+
+
+def _recv_first(sock, size, flags):
+    pause = _common.FIRST_RETRY_PAUSE
+    while True:
+        try:
+            return sock.recv(size, flags)
+        except socket.timeout:
+            raise _common.receive_timeout_error()
+        except OSError as err:
+            if not _common.is_retry_error(err):
+                raise _common.receive_lost_error(err)
+        time.sleep(pause)
+        pause = _common.next_retry_pause(pause)
+
+
+def _fill(sock, view, got, flags):
+    """Receive into view[got:] until the view is full."""
+    size = len(view)
+    pause = _common.FIRST_RETRY_PAUSE
+    while got < size:
+        try:
+            received = sock.recv_into(view[got:], size - got, flags)
+        except socket.timeout:
+            raise _common.receive_timeout_error()
+        except OSError as err:
+            if not _common.is_retry_error(err):
+                raise _common.receive_lost_error(err)
+            time.sleep(pause)
+            pause = _common.next_retry_pause(pause)
+            continue
+        if not received:
+            raise _common.not_enough_data_error(bytes(view[:got]))
+        got += received
+        # MSG_WAITALL is tried once; a short result means a signal or a timeout socket, so the
+        # rest comes in a plain loop
+        flags = 0
+
+
+def receive_data(sock, size, use_waitall):
+    """Exactly `size` bytes from `sock` (see `Pyro4.socketutil.receiveData`)."""
+    if size <= 0:
+        if size < 0:
+            raise _common.negative_size_error(size)
+        return b""
+    flags = _recv_flags(sock, use_waitall)
+    data = _recv_first(sock, size if flags else min(size, _PLAIN_FIRST_CHUNK), flags)
+    got = len(data)
+    if got == size:
+        return data
+    if not got:
+        raise _common.not_enough_data_error(b"")
+    buffer = bytearray(size)
+    buffer[:got] = data
+    with memoryview(buffer) as view:
+        _fill(sock, view, got, 0)
+    return bytes(buffer)
+
+
+def receive_into(sock, buffer, use_waitall):
+    """Fill the whole writable `buffer` from `sock`; same errors as `receive_data`."""
+    with _byte_view(buffer) as view:
+        _fill(sock, view, 0, _recv_flags(sock, use_waitall))
+
+
+def _send_loop(sock, view):
+    sent = 0
+    size = len(view)
+    pause = _common.FIRST_RETRY_PAUSE
+    while sent < size:
+        try:
+            sent += sock.send(view[sent:])
+        except socket.timeout:
+            raise _common.send_timeout_error()
+        except OSError as err:
+            if not _common.is_retry_error(err):
+                raise _common.send_lost_error(err)
+            time.sleep(pause)
+            pause = _common.next_retry_pause(pause)
+
+
+def send_data(sock, data):
+    """Send all of `data` (see `Pyro4.socketutil.sendData`)."""
+    if sock.gettimeout() is None:
+        try:
+            sock.sendall(data)
+        except socket.timeout:
+            raise _common.send_timeout_error()
+        except OSError as err:
+            raise _common.send_lost_error(err)
+        return
+    # a send loop rather than sendall, so the socket timeout applies per send, not to the total
+    with _byte_view(data) as view:
+        _send_loop(sock, view)
+
+
+def _drop_sent(views, sent):
+    while sent:
+        first = views[0]
+        if sent < len(first):
+            views[0] = first[sent:]
+            return
+        sent -= len(first)
+        del views[0]
+    # also drop empty parts, so the loop ends when everything went out
+    while views and not len(views[0]):
+        del views[0]
+
+
+def _sendmsg_loop(sock, views):
+    pause = _common.FIRST_RETRY_PAUSE
+    _drop_sent(views, 0)
+    while views:
+        try:
+            sent = sock.sendmsg(views)
+        except socket.timeout:
+            raise _common.send_timeout_error()
+        except OSError as err:
+            if not _common.is_retry_error(err):
+                raise _common.send_lost_error(err)
+            time.sleep(pause)
+            pause = _common.next_retry_pause(pause)
+            continue
+        _drop_sent(views, sent)
+
+
+def send_parts(sock, header, payload):
+    """Send `header` then `payload` as one write, the way `send_data(sock, header + payload)` would.
+
+    A small payload is joined (one copy of a few bytes is cheaper than a scatter list); a large one
+    goes out through sendmsg with both buffers, so the payload is never copied. SSL sockets have no
+    sendmsg: they get the joined bytes, because two separate writes would trip Nagle's algorithm.
+    """
+    if len(payload) < _JOIN_LIMIT or not hasattr(sock, "sendmsg") or hasattr(sock, "getpeercert"):
+        return send_data(sock, header + payload)
+    _sendmsg_loop(sock, [_byte_view(header), _byte_view(payload)])
