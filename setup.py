@@ -24,15 +24,17 @@ EXTENSION_NAMES = ("Pyro4._message", "Pyro4._socketutil")
 CYTHON_DIRECTIVES = {"language_level": "3", "boundscheck": False, "wraparound": False}
 
 
-def _cythonize(extensions):
+def _cythonize_in_place(extensions):
+    """Turns the .pyx sources into .c files and points the (already finalized) extensions at them."""
     # Imported here, not at the top: without Cython the pure package must still install.
     from Cython.Build import cythonize
 
-    compiled = cythonize(extensions, compiler_directives=CYTHON_DIRECTIVES, quiet=True)
-    for ext in compiled:
-        # cythonize() drops Extension(optional=...), so it is set afterwards
+    generated = cythonize(extensions, compiler_directives=CYTHON_DIRECTIVES, quiet=True)
+    for ext, cythonized in zip(extensions, generated):
+        # build_ext has already prepared these Extension objects; cythonize() returns new ones
+        # (and drops optional=...), so only their generated sources are taken over
+        ext.sources = cythonized.sources
         ext.optional = not REQUIRE_CYTHON
-    return compiled
 
 
 class OptionalBuildExt(build_ext):
@@ -43,7 +45,7 @@ class OptionalBuildExt(build_ext):
         try:
             # cythonizing here (not at setup() time) keeps the .pyx files as the listed sources,
             # so an sdist carries them, and egg_info/sdist runs need no Cython
-            self.extensions[:] = _cythonize(self.extensions)
+            _cythonize_in_place(self.extensions)
             super().run()
         except Exception as exc:  # Cython or compiler missing or broken: the pure twins still work
             self._give_up(exc)
@@ -61,8 +63,8 @@ class OptionalBuildExt(build_ext):
         if REQUIRE_CYTHON:
             raise exc
         self._failed = True
-        sys.stderr.write("WARNING: Pyro4 speedups not built ({}); the pure-Python modules will be used\n"
-                         .format(exc))
+        sys.stderr.write("WARNING: Pyro4 speedups not built ({}: {}); the pure-Python modules will be used\n"
+                         .format(type(exc).__name__, exc))
 
     def _remove_built_extensions(self):
         for ext in self.extensions:
