@@ -1,0 +1,358 @@
+"""The daemon's side of the Pyro protocol: connection handshake, request dispatch, replies,
+item streams and housekeeping. ``Pyro4.core.Daemon`` inherits these methods.
+
+Message layout and the meaning of every flag and annotation: see ``Pyro4.message``.
+"""
+import collections.abc
+import inspect
+import logging
+import marshal
+import socket
+import sys
+import threading
+import time
+import uuid
+
+from Pyro4 import constants, core, errors, futures, message, util
+from Pyro4.configuration import config
+
+log = logging.getLogger("Pyro4.core")
+
+_MARSHAL_ID = 3  # a handshake that fails before its serializer is validated is answered in marshal
+
+# iterators over a dict's contents change with the dict, so they are neither streamed nor serialized
+_LAZY_DICT_ITERATORS = (type(iter({})), type(iter({}.values())), type(iter({}.items())))
+
+_TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
+_MSG_INVOKE_OR_PING = (message.MSG_INVOKE, message.MSG_PING)
+
+
+def _set_quickack(conn):
+    """Send the ACK for a received oneway request now instead of after the delayed-ACK timeout.
+
+    A oneway request gets no reply to carry the ACK, so the server's delayed ACK combined with the
+    client's Nagle algorithm would hold back the client's next small message. Linux resets QUICKACK
+    by itself, so it is set again after each such receive.
+    """
+    try:
+        conn.sock.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
+    except (OSError, AttributeError, TypeError):
+        pass  # unix socket, or a connection-like object without a real socket
+
+
+def _correlation_id(annotations):
+    corr = annotations.get("CORR")
+    return uuid.UUID(bytes=corr) if corr else uuid.uuid4()
+
+
+class _OnewayCallThread(threading.Thread):
+    """Runs one oneway call, in (a copy of) the call context of the request that started it."""
+    __module__ = "Pyro4.core"
+
+    def __init__(self, target, args, kwargs):
+        super(_OnewayCallThread, self).__init__(name="oneway-call")
+        self.daemon = True
+        self._call = (target, args, kwargs)
+        self.parent_context = core.current_context.to_global()
+
+    def run(self):
+        core.current_context.from_global(self.parent_context)
+        target, args, kwargs = self._call
+        self._call = None
+        try:
+            target(*args, **kwargs)
+        except Exception:
+            # nobody waits for a oneway result: the error can only be logged
+            log.exception("exception in oneway call %r", target)
+
+
+class DaemonProtocol(object):
+    """Protocol methods of the Daemon (mixed into ``Pyro4.core.Daemon``)."""
+
+    # --- connection handshake ------------------------------------------------------------------
+
+    def _handshake(self, conn, denied_reason=None):
+        """Perform the connection handshake; True if the client is accepted."""
+        ctx = core.current_context
+        # a worker thread is reused for many connections: a failure reply must not carry the
+        # correlation id of an earlier client (4.82 leaks it; a fresh thread has none)
+        ctx.correlation_id = None
+        serializer_id = _MARSHAL_ID
+        msg_seq = 0
+        try:
+            msg = message.Message.recv(conn, [message.MSG_CONNECT], hmac_key=self._pyroHmacKey)
+            msg_seq = msg.seq
+            if config.LOGWIRE:
+                core._log_wiredata(log, "daemon handshake received", msg)
+            if denied_reason:
+                raise errors.CommunicationError(denied_reason)
+            if msg.serializer_id not in self._accepted_ids:
+                raise errors.SerializeError("message used serializer that is not accepted: %d" % msg.serializer_id)
+            ctx.correlation_id = _correlation_id(msg.annotations)
+            serializer_id = msg.serializer_id
+            msgtype, flags, data = self._handshake_response(conn, msg)
+        except errors.ConnectionClosedError:
+            log.debug("handshake failed, connection closed early")
+            return False
+        except Exception as x:
+            log.debug("handshake failed, reason: %s", x)
+            msgtype, flags = message.MSG_CONNECTFAIL, 0
+            data = util.get_serializer_by_id(serializer_id).serializeData(str(x))[0]
+        reply = message.Message(msgtype, data, serializer_id, flags, msg_seq,
+                                annotations=self._reply_annotations(), hmac_key=self._pyroHmacKey)
+        if config.LOGWIRE:
+            core._log_wiredata(log, "daemon handshake response", reply)
+        try:
+            conn.send(reply.to_bytes())
+        except errors.CommunicationError:
+            if msgtype == message.MSG_CONNECTOK:
+                raise
+            return False  # the refused client is gone already
+        return msgtype == message.MSG_CONNECTOK
+
+    def _handshake_response(self, conn, msg):
+        """(msgtype, flags, payload) of the CONNECTOK for a valid CONNECT message."""
+        serializer = util.get_serializer_by_id(msg.serializer_id)
+        data = serializer.deserializeData(msg.data, msg.flags & message.FLAGS_COMPRESSED)
+        response = self.validateHandshake(conn, data["handshake"])
+        flags = 0
+        if msg.flags & message.FLAGS_META_ON_CONNECT:
+            flags = message.FLAGS_META_ON_CONNECT
+            metadata = self.objectsById[constants.DAEMON_NAME].get_metadata(data["object"], as_lists=True)
+            response = {"handshake": response, "meta": metadata}
+        payload, compressed = serializer.serializeData(response, config.COMPRESSION)
+        if compressed:
+            flags |= message.FLAGS_COMPRESSED
+        return message.MSG_CONNECTOK, flags, payload
+
+    def _reply_annotations(self):
+        """Annotations of a normal reply: the method's response annotations, CORR, the daemon hook."""
+        ctx = core.current_context
+        annotations = ctx.response_annotations
+        ctx.response_annotations = {}
+        if ctx.correlation_id:
+            annotations["CORR"] = ctx.correlation_id.bytes
+        else:
+            annotations.pop("CORR", None)
+        annotations.update(self.annotations())
+        return annotations
+
+    # --- requests ------------------------------------------------------------------------------
+
+    def handleRequest(self, conn):
+        """Receive one request from the connection, execute it, and send the reply (if any).
+
+        Errors while receiving propagate at once, without a reply (the stream is out of sync); the
+        transport then closes the connection."""
+        msg = message.Message.recv(conn, _MSG_INVOKE_OR_PING, hmac_key=self._pyroHmacKey)
+        is_callback = False
+        try:
+            core.current_context.correlation_id = _correlation_id(msg.annotations)
+            if config.LOGWIRE:
+                core._log_wiredata(log, "daemon wiredata received", msg)
+            if msg.type == message.MSG_PING:
+                self._send_reply(conn, message.MSG_PING, b"pong", msg.serializer_id, 0, msg.seq)
+                return
+            if msg.flags & message.FLAGS_ONEWAY and _TCP_QUICKACK is not None:
+                _set_quickack(conn)
+            if msg.serializer_id not in self._accepted_ids:
+                raise errors.SerializeError("message used serializer that is not accepted: %d" % msg.serializer_id)
+            serializer = util.get_serializer_by_id(msg.serializer_id)
+            obj, method, vargs, kwargs = self._decode_request(conn, msg, serializer)
+            if msg.flags & message.FLAGS_BATCH:
+                self._run_batch(conn, msg, serializer, obj, vargs)
+                return
+            if method == "__getattr__":
+                result = util.get_exposed_property_value(obj, vargs[0], only_exposed=config.REQUIRE_EXPOSE)
+            elif method == "__setattr__":
+                result = util.set_exposed_property_value(obj, vargs[0], vargs[1], only_exposed=config.REQUIRE_EXPOSE)
+            else:
+                method = util.getAttribute(obj, method)
+                is_callback = getattr(method, "_pyroCallback", False)
+                if msg.flags & message.FLAGS_ONEWAY and config.ONEWAY_THREADED:
+                    _OnewayCallThread(method, vargs, kwargs or {}).start()
+                    return
+                result = method(*vargs, **(kwargs or {}))
+            if not msg.flags & message.FLAGS_ONEWAY:
+                self._send_result(conn, msg, serializer, result)
+        except Exception as x:
+            self._request_failed(conn, msg, x, is_callback)
+
+    def _decode_request(self, conn, msg, serializer):
+        """Decode the call, set up the call context; returns (target object, method, vargs, kwargs)."""
+        if msg.flags & message.FLAGS_KEEPSERIALIZED:
+            # a SerializedBlob call: the payload is handed to the method undecoded
+            blob_info, object_id, method = marshal.loads(msg.annotations["BLBI"])
+            vargs, kwargs = (core.SerializedBlob(blob_info, msg, is_blob=True),), {}
+        else:
+            object_id, method, vargs, kwargs = serializer.deserializeCall(
+                msg.data, compressed=msg.flags & message.FLAGS_COMPRESSED)
+        ctx = core.current_context
+        ctx.client = conn
+        try:
+            ctx.client_sock_addr = conn.sock.getpeername()
+        except (socket.error, AttributeError):
+            ctx.client_sock_addr = None
+        ctx.seq = msg.seq
+        ctx.annotations = msg.annotations
+        ctx.msg_flags = msg.flags
+        ctx.serializer_id = msg.serializer_id
+        obj = self.objectsById.get(object_id)
+        if obj is None:
+            raise errors.DaemonError("unknown object")
+        if inspect.isclass(obj):
+            obj = self._getInstance(obj, conn)
+        return obj, method, vargs, kwargs
+
+    def _run_batch(self, conn, msg, serializer, obj, calls):
+        """Run batched calls in order; the first exception is wrapped and ends the batch."""
+        results = []
+        for method_name, args, kwargs in calls:
+            # a lookup failure is not wrapped: it aborts the whole batch (as 4.82 does)
+            method = util.getAttribute(obj, method_name)
+            try:
+                results.append(method(*args, **(kwargs or {})))
+            except Exception as x:
+                x._pyroTraceback = util.formatTraceback(detailed=config.DETAILED_TRACEBACK)
+                results.append(futures._ExceptionWrapper(x))
+                break
+        if not msg.flags & message.FLAGS_ONEWAY:
+            self._send_result(conn, msg, serializer, results, message.FLAGS_BATCH)
+
+    def _send_result(self, conn, msg, serializer, result, flags=0):
+        if not flags & message.FLAGS_BATCH:
+            is_stream, result = self._streamResponse(result, conn)
+            if is_stream:
+                self._send_stream_start(conn, msg, result)
+                return
+        data, compressed = serializer.serializeData(result, config.COMPRESSION)
+        if compressed:
+            flags |= message.FLAGS_COMPRESSED
+        self._send_reply(conn, message.MSG_RESULT, data, serializer.serializer_id, flags, msg.seq)
+
+    def _send_reply(self, conn, msgtype, data, serializer_id, flags, seq):
+        reply = message.Message(msgtype, data, serializer_id, flags, seq,
+                                annotations=self._reply_annotations(), hmac_key=self._pyroHmacKey)
+        if config.LOGWIRE:
+            core._log_wiredata(log, "daemon wiredata sending", reply)
+        conn.send(reply.to_bytes())
+
+    def _send_stream_start(self, conn, msg, stream_id):
+        """A stream starts with an exception-style reply, so clients without streaming fail clearly."""
+        annotations = {"STRM": stream_id.encode("ascii")} if stream_id else {}
+        exc = errors.ProtocolError("result of call is an iterator")
+        core.current_context.response_annotations = {}
+        self._sendExceptionResponse(conn, msg.seq, msg.serializer_id, exc, None,
+                                    flags=message.FLAGS_ITEMSTREAMRESULT, annotations=annotations)
+
+    def _request_failed(self, conn, msg, exc, is_callback):
+        """Reply with the exception where the protocol allows it; re-raise when the connection must end."""
+        core.current_context.response_annotations = {}
+        if isinstance(exc, errors.ConnectionClosedError):
+            raise exc
+        if not msg.flags & message.FLAGS_ONEWAY:
+            if isinstance(exc, errors.SerializeError) or not isinstance(exc, errors.CommunicationError):
+                tbinfo = util.formatTraceback(detailed=config.DETAILED_TRACEBACK)
+                # the request's serializer id, even an unaccepted one; an unknown id raises here
+                self._sendExceptionResponse(conn, msg.seq, msg.serializer_id, exc, tbinfo)
+        if is_callback or isinstance(exc, (errors.CommunicationError, errors.SecurityError)):
+            raise exc
+        log.debug("exception occurred in a remote call (reply sent): %s: %s", type(exc).__name__, exc)
+
+    def _sendExceptionResponse(self, connection, seq, serializer_id, exc_value, tbinfo, flags=0, annotations=None):
+        """Send an exception reply (never with CORR, never compressed)."""
+        serializer = util.get_serializer_by_id(serializer_id)
+        try:
+            exc_value._pyroTraceback = tbinfo
+            data = serializer.serializeData(exc_value)[0]
+        except Exception:
+            error = sys.exc_info()[1]
+            replacement = errors.PyroError("Error serializing exception: %s. Original exception: %s: %s"
+                                           % (error, type(exc_value), exc_value))
+            replacement._pyroTraceback = tbinfo
+            data = serializer.serializeData(replacement)[0]
+        annotations = dict(annotations) if annotations else {}
+        annotations.update(self.annotations())
+        reply = message.Message(message.MSG_RESULT, data, serializer.serializer_id, flags | message.FLAGS_EXCEPTION,
+                                seq, annotations=annotations, hmac_key=self._pyroHmacKey)
+        if config.LOGWIRE:
+            core._log_wiredata(log, "daemon wiredata sending (error response)", reply)
+        connection.send(reply.to_bytes())
+
+    # --- instances and streams -----------------------------------------------------------------
+
+    def _getInstance(self, clazz, conn):
+        """The instance of a registered class that serves this call, per its instance mode."""
+        instance_mode, instance_creator = clazz._pyroInstancing
+        if instance_mode == "single":
+            instance = self._pyroInstances.get(clazz)
+            if instance is None:
+                with self.create_single_instance_lock:
+                    instance = self._pyroInstances.get(clazz)
+                    # [D] only a missing instance is created; 4.82 also re-creates falsy instances
+                    if instance is None:
+                        instance = self._pyroInstances[clazz] = _create_instance(clazz, instance_creator)
+            return instance
+        if instance_mode == "session":
+            instance = conn.pyroInstances.get(clazz)
+            if instance is None:
+                instance = conn.pyroInstances[clazz] = _create_instance(clazz, instance_creator)
+            return instance
+        if instance_mode == "percall":
+            return _create_instance(clazz, instance_creator)
+        raise errors.DaemonError("invalid instancemode in registered class")
+
+    def _streamResponse(self, data, client):
+        """(True, stream id or None) for an iterator result, else (False, data) unchanged."""
+        if isinstance(data, collections.abc.Iterator) or inspect.isgenerator(data):
+            if isinstance(data, _LAZY_DICT_ITERATORS):
+                raise errors.PyroError("won't serialize or stream lazy dict iterators, convert to list yourself")
+            if config.ITER_STREAMING:
+                stream_id = str(uuid.uuid4())
+                self.streaming_responses[stream_id] = (client, time.time(), 0, data)
+                return True, stream_id
+            return True, None
+        return False, data
+
+    def _clientDisconnect(self, conn):
+        """A client connection ended: its streams linger (or go), then the user hook runs."""
+        streams = self.streaming_responses
+        if streams:
+            linger = config.ITER_STREAM_LINGER > 0
+            now = time.time()
+            for stream_id, (owner, timestamp, _, stream) in list(streams.items()):
+                if owner is conn:
+                    if linger:
+                        streams[stream_id] = (None, timestamp, now, stream)
+                    else:
+                        streams.pop(stream_id, None)
+        self.clientDisconnect(conn)
+
+    def _housekeeping(self):
+        """Periodic work: expire old and lingering streams, then the user's housekeeping()."""
+        if self._shutting_down:
+            return
+        with self.housekeeper_lock:
+            if self.streaming_responses:
+                self._expire_streams(time.time())
+            self.housekeeping()
+
+    def _expire_streams(self, now):
+        lifetime = config.ITER_STREAM_LIFETIME
+        linger = config.ITER_STREAM_LINGER
+        for stream_id, (owner, timestamp, linger_timestamp, _) in list(self.streaming_responses.items()):
+            too_old = lifetime > 0 and now - timestamp > lifetime
+            lingered = linger > 0 and linger_timestamp and now - linger_timestamp > linger
+            if too_old or lingered:
+                log.debug("housekeeping: removing stream %s", stream_id)
+                self.streaming_responses.pop(stream_id, None)
+
+
+def _create_instance(clazz, creator):
+    if creator:
+        instance = creator(clazz)
+        if not isinstance(instance, clazz):
+            raise TypeError("instance creator returned object of different type")
+        return instance
+    return clazz()
