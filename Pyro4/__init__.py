@@ -63,16 +63,11 @@ from Pyro4 import socketutil
 from Pyro4 import futures
 from Pyro4 import core
 
-try:  # TEMPORARY while core/futures are still being written: remove the try once they exist
-    from Pyro4.core import URI, Proxy, Daemon, callback, oneway, expose, behavior, batch, asyncproxy
-    from Pyro4.core import current_context
-    from Pyro4.core import _locateNS as locateNS, _resolve as resolve
-    from Pyro4.futures import Future
-except ImportError:
-    pass
+from Pyro4.core import URI, Proxy, Daemon, callback, oneway, expose, behavior, batch, asyncproxy
+from Pyro4.core import current_context
+from Pyro4.core import _locateNS as locateNS, _resolve as resolve
+from Pyro4.futures import Future
 
-try:  # TEMPORARY while the pure twins are still being written
-    from Pyro4 import _speedups
-    __with_cython__ = _speedups.ACTIVE == "cython"
-except ImportError:
-    __with_cython__ = False
+from Pyro4 import _speedups
+
+__with_cython__ = _speedups.ACTIVE == "cython"
