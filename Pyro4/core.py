@@ -1118,16 +1118,11 @@ def _locate_ns_directly(host, port, hmac_key):
 # The daemon side, re-exported under its 4.82 module path (it looks core names up at use time)
 # --------------------------------------------------------------------------------------------------
 
-try:  # TEMPORARY until Pyro4/_core_daemon.py exists: then only the import line stays
-    from Pyro4._core_daemon import Daemon, DaemonObject, _OnewayCallThread  # noqa: E402
-except ImportError:
-    Daemon = DaemonObject = _OnewayCallThread = None
+from Pyro4._core_daemon import Daemon, DaemonObject, _OnewayCallThread  # noqa: E402
 
 
 def _register_core_class_hooks():
     for clazz in (URI, Proxy, Daemon):
-        if clazz is None:
-            continue
         util.SerializerBase.register_class_to_dict(clazz, serialize_core_object_to_dict, serpent_too=False)
     util.SerializerBase.register_class_to_dict(futures._ExceptionWrapper,
                                                futures._ExceptionWrapper.__serialized_dict__,
@@ -1137,8 +1132,7 @@ def _register_core_class_hooks():
     except ImportError:
         return
     for clazz in (URI, Proxy, Daemon, futures._ExceptionWrapper):
-        if clazz is not None:
-            serpent.register_class(clazz, pyro_class_serpent_serializer)
+        serpent.register_class(clazz, pyro_class_serpent_serializer)
 
 
 _register_core_class_hooks()
