@@ -54,27 +54,32 @@ class ChildProcess(object):
                                      stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                                      env=env or subprocess_env(), cwd=cwd)
         self.lines = []
+        self._pending = b""
 
     def read_until(self, prefix, timeout=30.0):
         """Collect stdout lines until one starts with prefix; returns all lines read so far."""
         deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
         while not any(line.startswith(prefix) for line in self.lines):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError("no line starting with %r within %s s; got %r" % (prefix, timeout, self.lines))
-            ready, _, _ = select.select([self.proc.stdout], [], [], remaining)
+            # raw reads: a buffered readline() would hide already-read lines from select()
+            ready, _, _ = select.select([fd], [], [], remaining)
             if ready:
-                line = self.proc.stdout.readline()
-                if not line:
+                chunk = os.read(fd, 4096)
+                if not chunk:
                     raise AssertionError("child ended early: %r / %r" % (self.lines, self.proc.stderr.read()))
-                self.lines.append(line.decode("utf-8").rstrip("\n"))
+                self._pending += chunk
+                *complete, self._pending = self._pending.split(b"\n")
+                self.lines.extend(line.decode("utf-8") for line in complete)
         return self.lines
 
     def interrupt(self, timeout=30.0):
         """Ctrl-C the child and wait for it; returns (exit code, rest of stdout, stderr)."""
         self.proc.send_signal(signal.SIGINT)
         out, err = self.proc.communicate(timeout=timeout)
-        return self.proc.returncode, out.decode("utf-8"), err.decode("utf-8")
+        return self.proc.returncode, (self._pending + out).decode("utf-8"), err.decode("utf-8")
 
     def kill(self):
         if self.proc.poll() is None:
