@@ -10,6 +10,7 @@ import builtins
 import code
 import contextlib
 import importlib
+import inspect
 import io
 import os
 import sys
@@ -217,6 +218,7 @@ class Flame(object):
     def __init__(self):
         if not _accepts_only_pickle():
             raise RuntimeError("flame requires the pickle serializer exclusively")
+        self._sent_sources = {}
 
     def module(self, name):
         importlib.import_module(name)
@@ -233,14 +235,17 @@ class Flame(object):
 
     def sendmodule(self, modulename, modulesource):
         createModule(modulename, modulesource)
+        # a module made from source has no loader to ask for it later: keep it for getmodule()
+        self._sent_sources[modulename] = modulesource
 
     def getmodule(self, modulename):
+        if modulename in self._sent_sources:
+            return self._sent_sources[modulename]
         module = importlib.import_module(modulename)
         loader = getattr(module, "__loader__", None)
-        if loader is not None and hasattr(loader, "get_source"):
-            return loader.get_source(modulename)
-        import inspect
-        return inspect.getsource(module)
+        source = loader.get_source(modulename) if hasattr(loader, "get_source") else None
+        # frozen stdlib modules (3.11+) have a loader without source: fall back to their file
+        return source if source is not None else inspect.getsource(module)
 
     def sendfile(self, filename, filedata):
         fd = os.open(filename, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
