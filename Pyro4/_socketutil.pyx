@@ -40,11 +40,11 @@ cdef object _recv_first(object sock, Py_ssize_t size, int flags):
     while True:
         try:
             return sock.recv(size, flags)
-        except _socket_timeout:
-            raise _common.receive_timeout_error()
+        except _socket_timeout as err:
+            raise _common.receive_timeout_error() from err
         except OSError as err:
             if not _is_retry_error(err):
-                raise _common.receive_lost_error(err)
+                raise _common.receive_lost_error(err) from err
         _sleep(pause)
         pause = _common.next_retry_pause(pause)
 
@@ -57,11 +57,11 @@ cdef void _fill(object sock, object view, Py_ssize_t got, int flags) except *:
     while got < size:
         try:
             received = sock.recv_into(view[got:], size - got, flags)
-        except _socket_timeout:
-            raise _common.receive_timeout_error()
+        except _socket_timeout as err:
+            raise _common.receive_timeout_error() from err
         except OSError as err:
             if not _is_retry_error(err):
-                raise _common.receive_lost_error(err)
+                raise _common.receive_lost_error(err) from err
             _sleep(pause)
             pause = _common.next_retry_pause(pause)
             continue
@@ -108,11 +108,11 @@ cdef void _send_loop(object sock, object view) except *:
     while sent < size:
         try:
             sent += sock.send(view[sent:])
-        except _socket_timeout:
-            raise _common.send_timeout_error()
+        except _socket_timeout as err:
+            raise _common.send_timeout_error() from err
         except OSError as err:
             if not _is_retry_error(err):
-                raise _common.send_lost_error(err)
+                raise _common.send_lost_error(err) from err
             _sleep(pause)
             pause = _common.next_retry_pause(pause)
 
@@ -122,10 +122,10 @@ def send_data(sock, data):
     if sock.gettimeout() is None:
         try:
             sock.sendall(data)
-        except _socket_timeout:
-            raise _common.send_timeout_error()
+        except _socket_timeout as err:
+            raise _common.send_timeout_error() from err
         except OSError as err:
-            raise _common.send_lost_error(err)
+            raise _common.send_lost_error(err) from err
         return
     # a send loop rather than sendall, so the socket timeout applies per send, not to the total
     with _byte_view(data) as view:
@@ -153,11 +153,11 @@ cdef void _sendmsg_loop(object sock, list views) except *:
     while views:
         try:
             sent = sock.sendmsg(views)
-        except _socket_timeout:
-            raise _common.send_timeout_error()
+        except _socket_timeout as err:
+            raise _common.send_timeout_error() from err
         except OSError as err:
             if not _is_retry_error(err):
-                raise _common.send_lost_error(err)
+                raise _common.send_lost_error(err) from err
             _sleep(pause)
             pause = _common.next_retry_pause(pause)
             continue

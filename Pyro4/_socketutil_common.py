@@ -4,6 +4,7 @@ Both socket twins (`Pyro4._socketutil` compiled, `Pyro4._socketutil_py` pure) ra
 through the builders here, so a drift in type or text between them is impossible; the public
 `Pyro4.socketutil` re-exports the errno lists.
 """
+
 import errno
 import ssl
 
@@ -15,7 +16,9 @@ def _errno_values(*names):
     return [getattr(errno, name) for name in names if hasattr(errno, name)]
 
 
-ERRNO_RETRIES = _errno_values("EINTR", "EAGAIN", "EWOULDBLOCK", "EINPROGRESS", "WSAEINTR", "WSAEWOULDBLOCK", "WSAEINPROGRESS")
+ERRNO_RETRIES = _errno_values(
+    "EINTR", "EAGAIN", "EWOULDBLOCK", "EINPROGRESS", "WSAEINTR", "WSAEWOULDBLOCK", "WSAEINPROGRESS"
+)
 ERRNO_BADF = _errno_values("EBADF", "WSAEBADF")
 ERRNO_ENOTSOCK = _errno_values("ENOTSOCK", "WSAENOTSOCK")
 ERRNO_EADDRNOTAVAIL = _errno_values("EADDRNOTAVAIL", "WSAEADDRNOTAVAIL")

@@ -10,6 +10,7 @@ public `Pyro4.socketutil` does that and binds the selected twin once (see `Pyro4
 * `send_parts(sock, header, payload)` -> sends `header + payload` as if joined, without copying a
   large payload
 """
+
 import socket
 import time
 
@@ -41,11 +42,11 @@ def _recv_first(sock, size, flags):
     while True:
         try:
             return sock.recv(size, flags)
-        except socket.timeout:
-            raise _common.receive_timeout_error()
+        except socket.timeout as err:
+            raise _common.receive_timeout_error() from err
         except OSError as err:
             if not _common.is_retry_error(err):
-                raise _common.receive_lost_error(err)
+                raise _common.receive_lost_error(err) from err
         time.sleep(pause)
         pause = _common.next_retry_pause(pause)
 
@@ -57,11 +58,11 @@ def _fill(sock, view, got, flags):
     while got < size:
         try:
             received = sock.recv_into(view[got:], size - got, flags)
-        except socket.timeout:
-            raise _common.receive_timeout_error()
+        except socket.timeout as err:
+            raise _common.receive_timeout_error() from err
         except OSError as err:
             if not _common.is_retry_error(err):
-                raise _common.receive_lost_error(err)
+                raise _common.receive_lost_error(err) from err
             time.sleep(pause)
             pause = _common.next_retry_pause(pause)
             continue
@@ -106,11 +107,11 @@ def _send_loop(sock, view):
     while sent < size:
         try:
             sent += sock.send(view[sent:])
-        except socket.timeout:
-            raise _common.send_timeout_error()
+        except socket.timeout as err:
+            raise _common.send_timeout_error() from err
         except OSError as err:
             if not _common.is_retry_error(err):
-                raise _common.send_lost_error(err)
+                raise _common.send_lost_error(err) from err
             time.sleep(pause)
             pause = _common.next_retry_pause(pause)
 
@@ -120,10 +121,10 @@ def send_data(sock, data):
     if sock.gettimeout() is None:
         try:
             sock.sendall(data)
-        except socket.timeout:
-            raise _common.send_timeout_error()
+        except socket.timeout as err:
+            raise _common.send_timeout_error() from err
         except OSError as err:
-            raise _common.send_lost_error(err)
+            raise _common.send_lost_error(err) from err
         return
     # a send loop rather than sendall, so the socket timeout applies per send, not to the total
     with _byte_view(data) as view:
@@ -149,11 +150,11 @@ def _sendmsg_loop(sock, views):
     while views:
         try:
             sent = sock.sendmsg(views)
-        except socket.timeout:
-            raise _common.send_timeout_error()
+        except socket.timeout as err:
+            raise _common.send_timeout_error() from err
         except OSError as err:
             if not _common.is_retry_error(err):
-                raise _common.send_lost_error(err)
+                raise _common.send_lost_error(err) from err
             time.sleep(pause)
             pause = _common.next_retry_pause(pause)
             continue

@@ -5,6 +5,7 @@ The receive/send hot paths come from the twin selected once in `Pyro4._speedups`
 pure, same behaviour); this module adds what they deliberately don't do: reading `Pyro4.config`.
 What travels over the sockets is described in `Pyro4.message`.
 """
+
 import os
 import select
 import socket
@@ -304,7 +305,7 @@ def setNoInherit(sock):
 
 
 def family_str(sock):
-    """"IPv4", "IPv6", "Unix" or "???" for the socket's address family."""
+    """ "IPv4", "IPv6", "Unix" or "???" for the socket's address family."""
     family = sock.family
     if family == socket.AF_INET:
         return "IPv4"
@@ -441,11 +442,13 @@ class SocketConnection(object):
     def __exit__(self, *args):
         self.close()
 
+    # send/recv are on every request's path: they call the twin directly (same as sendData and
+    # receiveData, minus one call)
     def send(self, data):
-        sendData(self.sock, data)
+        _impl.send_data(self.sock, data)
 
     def recv(self, size):
-        return receiveData(self.sock, size)
+        return _impl.receive_data(self.sock, size, config.USE_MSG_WAITALL)
 
     def close(self):
         """Close the socket and release what belongs to the connection; no-op if keep_open."""

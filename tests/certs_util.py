@@ -10,11 +10,12 @@ insists on. Typical use, once per session:
     def certificates(tmp_path_factory):
         return certs_util.make_certificates(tmp_path_factory.mktemp("certs"))
 """
+
+import collections
 import os
 import secrets
 import shutil
 import subprocess
-import collections
 
 KEY_PASSWORD = "pyro-test-password"
 SERVER_NAME = "localhost"
@@ -68,8 +69,20 @@ def _make_ca(directory):
     ext = _write(directory, "ca.ext", _CA_EXTENSIONS)
     _openssl("req", "-new", "-key", "ca.key", "-subj", "/CN=Pyro4 test CA", "-out", "ca.csr", cwd=directory)
     _openssl(
-        "x509", "-req", "-in", "ca.csr", "-signkey", "ca.key", "-days", "3", "-sha256",
-        "-extfile", ext, "-out", "ca.pem", cwd=directory,
+        "x509",
+        "-req",
+        "-in",
+        "ca.csr",
+        "-signkey",
+        "ca.key",
+        "-days",
+        "3",
+        "-sha256",
+        "-extfile",
+        ext,
+        "-out",
+        "ca.pem",
+        cwd=directory,
     )
     return os.path.join(directory, "ca.pem"), key
 
@@ -79,9 +92,24 @@ def _make_leaf(directory, stem, common_name, usage):
     ext = _write(directory, stem + ".ext", _LEAF_EXTENSIONS.format(usage=usage))
     _openssl("req", "-new", "-key", stem + ".key", "-subj", "/CN=" + common_name, "-out", stem + ".csr", cwd=directory)
     _openssl(
-        "x509", "-req", "-in", stem + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-        "-set_serial", str(secrets.randbits(62)), "-days", "3", "-sha256", "-extfile", ext,
-        "-out", stem + ".pem", cwd=directory,
+        "x509",
+        "-req",
+        "-in",
+        stem + ".csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-set_serial",
+        str(secrets.randbits(62)),
+        "-days",
+        "3",
+        "-sha256",
+        "-extfile",
+        ext,
+        "-out",
+        stem + ".pem",
+        cwd=directory,
     )
     return os.path.join(directory, stem + ".pem"), key
 
@@ -93,10 +121,24 @@ def make_certificates(directory):
     server_cert, server_key = _make_leaf(directory, "server", SERVER_NAME, "serverAuth")
     client_cert, client_key = _make_leaf(directory, "client", CLIENT_NAME, "clientAuth")
     _openssl(
-        "pkey", "-in", "server.key", "-aes256", "-passout", "pass:" + KEY_PASSWORD,
-        "-out", "server_encrypted.key", cwd=directory,
+        "pkey",
+        "-in",
+        "server.key",
+        "-aes256",
+        "-passout",
+        "pass:" + KEY_PASSWORD,
+        "-out",
+        "server_encrypted.key",
+        cwd=directory,
     )
     return Certificates(
-        directory, ca_cert, ca_key, server_cert, server_key, os.path.join(directory, "server_encrypted.key"),
-        client_cert, client_key, KEY_PASSWORD,
+        directory,
+        ca_cert,
+        ca_key,
+        server_cert,
+        server_key,
+        os.path.join(directory, "server_encrypted.key"),
+        client_cert,
+        client_key,
+        KEY_PASSWORD,
     )

@@ -1,4 +1,5 @@
 """Pyro4.socketutil: addresses, socket creation and options, ports, SocketConnection (API.md section 7)."""
+
 import errno
 import os
 import socket
@@ -97,6 +98,7 @@ def _fake_getaddrinfo(real):
         if host == "localhost" and family == socket.AF_INET6:
             return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", port, 0, 0))]
         return real(host, port, family, *args)
+
     return getaddrinfo
 
 
@@ -496,6 +498,7 @@ def test_family_str(closing):
 
     class Strange:
         family = 12345
+
     assert socketutil.family_str(Strange()) == "???"
 
 
@@ -689,3 +692,21 @@ def test_no_cython_env_forces_pure_twin():
 def test_bound_twin_follows_speedups_choice():
     expected = "Pyro4._socketutil" if Pyro4._speedups.ACTIVE == "cython" else "Pyro4._socketutil_py"
     assert _bound_twin_in_subprocess(None) == expected
+
+
+def test_connect_on_non_blocking_default(closing):
+    # with a default timeout of 0 the connect is non-blocking and has to be waited for
+    server = socketutil.createSocket(bind=("127.0.0.1", 0))
+    closing(server)
+    unused = socketutil.findProbablyUnusedPort()
+    old_default = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(0.0)
+    try:
+        client = socketutil.createSocket(connect=server.getsockname())
+        closing(client)
+        with pytest.raises(OSError) as excinfo:
+            socketutil.createSocket(connect=("127.0.0.1", unused))
+    finally:
+        socket.setdefaulttimeout(old_default)
+    assert client.getpeername() == server.getsockname()
+    assert excinfo.value.errno == errno.ECONNREFUSED or str(excinfo.value) == "connect failed"

@@ -1,19 +1,21 @@
 """SSL in Pyro4.socketutil: getSSLcontext (server/client, cached) and SSL-wrapped sockets."""
+
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 import threading
 
+import certs_util
 import pytest
 
-import certs_util
 import Pyro4
 from Pyro4 import socketutil
 from Pyro4.errors import ConnectionClosedError
 
-pytestmark = pytest.mark.skipif(not certs_util.openssl_available(), reason="no openssl command to make test certificates")
+pytestmark = pytest.mark.skipif(
+    not certs_util.openssl_available(), reason="no openssl command to make test certificates"
+)
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +68,9 @@ def servers():
 
 
 def _server_context(certs, **extra):
-    return socketutil.getSSLcontext(servercert=certs.server_cert, serverkey=certs.server_key, cacerts=certs.ca_cert, **extra)
+    return socketutil.getSSLcontext(
+        servercert=certs.server_cert, serverkey=certs.server_key, cacerts=certs.ca_cert, **extra
+    )
 
 
 # ---- getSSLcontext ---------------------------------------------------------------------------
@@ -128,15 +132,19 @@ def test_key_password(certs):
     assert isinstance(context, ssl.SSLContext)
     socketutil._clear_ssl_contexts()
     with pytest.raises(ssl.SSLError):
-        socketutil.getSSLcontext(servercert=certs.server_cert, serverkey=certs.server_key_encrypted, keypassword="wrong")
+        socketutil.getSSLcontext(
+            servercert=certs.server_cert, serverkey=certs.server_key_encrypted, keypassword="wrong"
+        )
 
 
 def test_cacerts_directory(certs, tmp_path, servers):
     cadir = tmp_path / "cadir"
     cadir.mkdir()
-    ca_hash = subprocess.run(
-        ["openssl", "x509", "-hash", "-noout", "-in", certs.ca_cert], stdout=subprocess.PIPE, check=True
-    ).stdout.decode().strip()
+    ca_hash = (
+        subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", certs.ca_cert], stdout=subprocess.PIPE, check=True)
+        .stdout.decode()
+        .strip()
+    )
     shutil.copy(certs.ca_cert, str(cadir / (ca_hash + ".0")))
     server = servers(_server_context(certs))
     client = socketutil.createSocket(
@@ -155,7 +163,9 @@ def test_cacerts_directory(certs, tmp_path, servers):
 def test_ssl_exchange(certs, servers, host):
     server = servers(_server_context(certs))
     port = server.sock.getsockname()[1]
-    client = socketutil.createSocket(connect=(host, port), sslContext=socketutil.getSSLcontext(cacerts=certs.ca_cert), timeout=10)
+    client = socketutil.createSocket(
+        connect=(host, port), sslContext=socketutil.getSSLcontext(cacerts=certs.ca_cert), timeout=10
+    )
     conn = socketutil.SocketConnection(client)
     try:
         assert isinstance(client, ssl.SSLSocket)
@@ -189,6 +199,7 @@ def _renamed(context):
     class WrongName:
         def wrap_socket(self, sock, server_hostname=None, **kwargs):
             return context.wrap_socket(sock, server_hostname="elsewhere.example", **kwargs)
+
     return WrongName()
 
 

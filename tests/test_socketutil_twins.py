@@ -1,10 +1,12 @@
 """The socket hot paths, run on both twins (compiled and pure), plus differential tests between them."""
+
 import errno
 import socket
 import threading
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import Pyro4
 import Pyro4._socketutil_py
@@ -24,6 +26,7 @@ def pair():
 
 def _send_in_thread(sender, chunks, close_after=False):
     """Send the chunks from a thread (so the receiver sees them arrive piecemeal)."""
+
     def run():
         try:
             for chunk in chunks:
@@ -32,6 +35,7 @@ def _send_in_thread(sender, chunks, close_after=False):
                 sender.shutdown(socket.SHUT_WR)
         except OSError:
             pass  # the receiver gave up (timeout test): nothing to deliver to any more
+
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
@@ -113,7 +117,7 @@ def test_receive_large_data(socketutil_twin, pair, waitall):
     left, right = pair
     data = bytes(range(256)) * 3906 + b"abc"  # 999939 bytes
     data = data + b"x" * (999999 - len(data))
-    thread = _send_in_thread(left, [data[i:i + 77777] for i in range(0, len(data), 77777)])
+    thread = _send_in_thread(left, [data[i : i + 77777] for i in range(0, len(data), 77777)])
     try:
         assert socketutil_twin.receive_data(right, 999999, waitall) == data
     finally:
@@ -301,7 +305,9 @@ def test_send_parts(socketutil_twin, pair, payload_size, timeout):
     header = b"H" * 24
     payload = bytes(range(256)) * (payload_size // 256) + b"p" * (payload_size % 256)
     received = []
-    thread = threading.Thread(target=lambda: received.append(Pyro4._socketutil_py.receive_data(right, 24 + payload_size, True)))
+    thread = threading.Thread(
+        target=lambda: received.append(Pyro4._socketutil_py.receive_data(right, 24 + payload_size, True))
+    )
     thread.start()
     try:
         socketutil_twin.send_parts(left, header, payload)
@@ -353,6 +359,7 @@ def _receive_outcome(twin, chunks, close, size, waitall):
 @pytest.fixture(scope="module")
 def twins():
     from conftest import _import_twin
+
     return _import_twin("socketutil", "cython"), _import_twin("socketutil", "python")
 
 
@@ -414,7 +421,9 @@ def test_differential_send_scripted(twins, steps, data, timeout):
 
 
 def test_twin_function_names_match(twins):
-    public = lambda module: sorted(name for name in dir(module) if not name.startswith("_") and callable(getattr(module, name)))
+    def public(module):
+        return sorted(name for name in dir(module) if not name.startswith("_") and callable(getattr(module, name)))
+
     assert public(twins[0]) == public(twins[1])
     assert {"receive_data", "receive_into", "send_data", "send_parts"} <= set(public(twins[0]))
 
