@@ -458,32 +458,43 @@ class BroadcastServer(object):
         return False
 
 
+def _is_loopback(hostip):
+    return hostip.startswith("127.") or hostip == "::1"
+
+
 def _broadcast_decision(daemon, unixsocket, enableBroadcast):
     """(bound host description, whether to start the broadcast server, banner line or None)."""
     if unixsocket:
         return "Unix domain socket", False, None
     hostip = daemon.sock.getsockname()[0]
-    if hostip.startswith("127.") or hostip == "::1":
+    if _is_loopback(hostip):
         return hostip, False, "Not starting broadcast server for localhost."
     if daemon.sock.family == socket.AF_INET6:
         return hostip, False, ("Not starting broadcast server for IPv6." if enableBroadcast else None)
     return hostip, enableBroadcast, None
 
 
+def _create_broadcast_server(daemon, bchost, bcport):
+    # the internal uri, never the NAT one: clients behind the NAT can't broadcast to us anyway
+    internalUri = daemon.uriFor(daemon.nameserver, nat=False)
+    return BroadcastServer(internalUri, bchost, bcport, ipv6=daemon.sock.family == socket.AF_INET6)
+
+
 def startNS(host=None, port=None, enableBroadcast=True, bchost=None, bcport=None, unixsocket=None,
             nathost=None, natport=None, storage=None, hmac=None):
     """Create a name server (not yet running); returns (uri, daemon, broadcast server or None)."""
     daemon = NameServerDaemon(host, port, unixsocket, nathost=nathost, natport=natport, storage=storage)
-    daemon._pyroHmacKey = hmac
-    nsUri = daemon.uriFor(daemon.nameserver)
-    bcserver = None
-    if unixsocket is None and enableBroadcast:
-        hostip = daemon.sock.getsockname()[0]
-        if not hostip.startswith("127."):
-            # the internal uri: external (NAT) clients can't broadcast to us anyway
-            internalUri = daemon.uriFor(daemon.nameserver, nat=False)
-            ipv6 = daemon.sock.family == socket.AF_INET6
-            bcserver = BroadcastServer(internalUri, bchost, bcport, ipv6=ipv6)
+    try:
+        daemon._pyroHmacKey = hmac
+        nsUri = daemon.uriFor(daemon.nameserver)
+        bcserver = None
+        # A loopback name server gets no responder: nobody else could reach it. (4.82 only checks
+        # 127.x here; ::1 is skipped too, because its responder would bind to all IPv6 interfaces.)
+        if unixsocket is None and enableBroadcast and not _is_loopback(daemon.sock.getsockname()[0]):
+            bcserver = _create_broadcast_server(daemon, bchost, bcport)
+    except BaseException:
+        daemon.close()
+        raise
     return nsUri, daemon, bcserver
 
 
@@ -498,8 +509,7 @@ def startNSloop(host=None, port=None, enableBroadcast=True, bchost=None, bcport=
         if line:
             print(line)
         if enableBroadcast:
-            internalUri = daemon.uriFor(daemon.nameserver, nat=False)
-            bcserver = BroadcastServer(internalUri, bchost, bcport, ipv6=daemon.sock.family == socket.AF_INET6)
+            bcserver = _create_broadcast_server(daemon, bchost, bcport)
             print("Broadcast server running on %s" % bcserver.locationStr)
             bcserver.runInThread()
         _print_banner(daemon, hostip, hmac)

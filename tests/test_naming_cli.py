@@ -1,5 +1,6 @@
 """pyro4-ns as a real process (`python -m Pyro4.naming`): help, option errors, banner lines,
 storages, HMAC key handling and Ctrl-C shutdown (CLI.md §2), plus startNSloop in-process."""
+import socket
 import threading
 
 import pytest
@@ -193,3 +194,51 @@ def test_startNSloop_in_process(capsys, monkeypatch):
         "URI = PYRO:Pyro.NameServer@127.0.0.1:%d" % port,
         "NS shut down.",
     ]
+
+
+class _FakeSocket(object):
+    def __init__(self, address, family):
+        self.address, self.family = address, family
+
+    def getsockname(self):
+        return self.address
+
+
+class _FakeDaemon(object):
+    def __init__(self, address, family=socket.AF_INET):
+        self.sock = _FakeSocket(address, family)
+
+
+def test_broadcast_decisions():
+    decide = Pyro4.naming._broadcast_decision
+    assert decide(_FakeDaemon(("127.0.0.1", 1)), None, True) == (
+        "127.0.0.1", False, "Not starting broadcast server for localhost.")
+    assert decide(_FakeDaemon(("127.0.0.1", 1)), None, False)[2] == "Not starting broadcast server for localhost."
+    assert decide(_FakeDaemon(("::1", 1, 0, 0), socket.AF_INET6), None, True)[1:] == (
+        False, "Not starting broadcast server for localhost.")
+    assert decide(_FakeDaemon(("fe80::1", 1, 0, 0), socket.AF_INET6), None, True) == (
+        "fe80::1", False, "Not starting broadcast server for IPv6.")
+    assert decide(_FakeDaemon(("fe80::1", 1, 0, 0), socket.AF_INET6), None, False) == ("fe80::1", False, None)
+    assert decide(_FakeDaemon(("192.168.1.100", 1)), None, True) == ("192.168.1.100", True, None)
+    assert decide(_FakeDaemon(("192.168.1.100", 1)), None, False) == ("192.168.1.100", False, None)
+    assert decide(None, "/tmp/sock", True) == ("Unix domain socket", False, None)
+
+
+def test_startNSloop_broadcast_banner(capsys, monkeypatch):
+    monkeypatch.setattr(Pyro4.naming, "_is_loopback", lambda hostip: False)
+    started = []
+
+    class StoppingDaemon(Pyro4.naming.NameServerDaemon):
+        def requestLoop(self, loopCondition=lambda: True):
+            started.append(self)  # return at once: only the banner matters here
+
+    monkeypatch.setattr(Pyro4.naming, "NameServerDaemon", StoppingDaemon)
+    Pyro4.naming.startNSloop("127.0.0.1", 0, bchost="127.0.0.1", bcport=0, hmac="key")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Broadcast server running on 127.0.0.1:")
+    assert int(lines[0].rsplit(":", 1)[1]) > 0
+    assert lines[1].startswith("NS running on 127.0.0.1:") and lines[1].endswith(" (127.0.0.1)")
+    assert lines[2].startswith("URI = PYRO:Pyro.NameServer@127.0.0.1:")
+    assert lines[3] == "NS shut down."
+    assert len(lines) == 4
+    assert started[0].nameserver is None

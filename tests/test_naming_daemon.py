@@ -317,3 +317,40 @@ def test_multiplex_combined_broadcast():
         thread.join(10)
         daemon.close()
         bcserver.close()
+
+
+def test_startNS_broadcast_gets_internal_uri(monkeypatch):
+    # tests may only bind loopback: pretend 127.0.0.1 is a LAN address to get a responder
+    monkeypatch.setattr(Pyro4.naming, "_is_loopback", lambda hostip: False)
+    uri, daemon, bcserver = startNS(host="127.0.0.1", port=0, bchost="127.0.0.1", bcport=0,
+                                    nathost="nat.example.com", natport=5555)
+    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        assert isinstance(bcserver, BroadcastServer)
+        assert uri.asString() == "PYRO:Pyro.NameServer@nat.example.com:5555"
+        internal = daemon.uriFor(daemon.nameserver, nat=False)
+        assert bcserver.nsUri == internal
+        client.settimeout(10)
+        client.sendto(b"GET_NSURI", ("127.0.0.1", bcserver.getPort()))
+        bcserver.processRequest()
+        assert client.recvfrom(100)[0].decode("iso-8859-1") == internal.asString()
+    finally:
+        client.close()
+        bcserver.close()
+        daemon.close()
+    uri, daemon, bcserver = startNS(host="127.0.0.1", port=0, enableBroadcast=False)
+    daemon.close()
+    assert bcserver is None
+
+
+def test_startNS_ipv6_loopback():
+    try:
+        uri, daemon, bcserver = startNS(host="::1", port=0)
+    except OSError as x:
+        pytest.skip("IPv6 loopback not available: %s" % x)
+    try:
+        assert bcserver is None
+        assert uri.host == "::1"
+        assert uri.asString().startswith("PYRO:Pyro.NameServer@[::1]:")
+    finally:
+        daemon.close()
