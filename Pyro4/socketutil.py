@@ -47,13 +47,27 @@ def getIpVersion(hostnameOrAddress):
     raise CommunicationError("Unknown IP address format" + address)
 
 
+def _is_localhost(hostname):
+    return isinstance(hostname, str) and hostname.rstrip(".").lower() == "localhost"
+
+
+def _first_address(hostname, family):
+    try:
+        return socket.getaddrinfo(hostname, 80, family, socket.SOCK_STREAM, socket.SOL_TCP)[0][4][0]
+    except socket.gaierror:
+        # RFC 6761: "localhost" is the loopback address, also where the hosts file lists it for
+        # IPv4 only; so PREFER_IP_VERSION = 6 with the default host "localhost" still works
+        if family == socket.AF_INET6 and _is_localhost(hostname):
+            return "::1"
+        raise
+
+
 def _resolve(hostname, ipVersion, workaround127):
     try:
         family = _IP_FAMILIES[ipVersion]
     except KeyError:
         raise ValueError("unknown value for argument ipVersion.") from None
-    info = socket.getaddrinfo(hostname or socket.gethostname(), 80, family, socket.SOCK_STREAM, socket.SOL_TCP)
-    address = info[0][4][0]
+    address = _first_address(hostname or socket.gethostname(), family)
     if workaround127 and (address.startswith("127.") or address == "0.0.0.0"):
         address = getInterfaceAddress(_INTERNET_ADDRESS)
     return address
@@ -127,6 +141,8 @@ def _ip_family_and_address(address, force_ipv6):
         if force_ipv6:
             raise ValueError("IPv4 address is used bound or connected, but IPv6 was forced: {!r}".format(address))
         return socket.AF_INET, address
+    if _is_localhost(address[0]):
+        address = ("::1",) + tuple(address[1:])  # the name itself may not resolve for IPv6, see _first_address
     if len(address) == 2:
         address = (address[0], address[1], 0, 0)
     return socket.AF_INET6, address

@@ -35,13 +35,6 @@ needs_unix = pytest.mark.skipif(not HAS_UNIX, reason="no unix domain sockets on 
 needs_abstract = pytest.mark.skipif(not LINUX, reason="abstract unix socket names are Linux-only")
 
 
-def _localhost_has_ipv6():
-    try:
-        return bool(socket.getaddrinfo("localhost", 80, socket.AF_INET6))
-    except socket.gaierror:
-        return False
-
-
 @pytest.fixture
 def closing():
     """Collects sockets/connections to close at the end of the test."""
@@ -86,10 +79,29 @@ def test_ip_version_of_localhost_prefer_4():
     assert socketutil.getIpVersion("localhost") == 4
 
 
-@pytest.mark.skipif(not _localhost_has_ipv6(), reason="'localhost' has no IPv6 address on this machine")
 def test_ip_version_of_localhost_prefer_6():
     Pyro4.config.PREFER_IP_VERSION = 6
     assert socketutil.getIpVersion("localhost") == 6
+
+
+def test_localhost_is_ipv6_loopback_when_asked_for_ipv6():
+    # RFC 6761: even where the hosts file maps "localhost" to IPv4 only
+    assert socketutil.getIpAddress("localhost", ipVersion=6) == "::1"
+    Pyro4.config.PREFER_IP_VERSION = 6
+    assert socketutil.getIpVersion("localhost") == 6
+    assert socketutil.getIpAddress("localhost") == "::1"
+
+
+@needs_ipv6
+def test_localhost_server_with_prefer_ipv6(closing):
+    Pyro4.config.PREFER_IP_VERSION = 6
+    server = socketutil.createSocket(bind=("localhost", 0))
+    closing(server)
+    assert server.family == socket.AF_INET6
+    assert server.getsockname()[0] == "::1"
+    client = socketutil.createSocket(connect=("localhost", server.getsockname()[1]), timeout=5)
+    closing(client)
+    assert client.getpeername()[:2] == server.getsockname()[:2]
 
 
 def _fake_getaddrinfo(real):
