@@ -404,8 +404,11 @@ def _make_server_context(servercert, serverkey, cacerts, keypassword):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(servercert, serverkey or None, keypassword or None)
     _load_cacerts(context, cacerts)
-    context.verify_mode = ssl.CERT_REQUIRED if config.SSL_REQUIRECLIENTCERT else ssl.CERT_NONE
     return context
+
+
+def _apply_client_cert_requirement(context):
+    context.verify_mode = ssl.CERT_REQUIRED if config.SSL_REQUIRECLIENTCERT else ssl.CERT_NONE
 
 
 def _make_client_context(clientcert, clientkey, cacerts, keypassword):
@@ -428,6 +431,10 @@ def getSSLcontext(servercert="", serverkey="", clientcert="", clientkey="", cace
         with _ssl_context_lock:
             if _ssl_server_context is None:
                 _ssl_server_context = _make_server_context(servercert, serverkey, cacerts, keypassword)
+            # Deliberate difference from 4.82: the cached context follows the current
+            # SSL_REQUIRECLIENTCERT (4.82 keeps the value of the first call), so switching 2-way SSL
+            # on or off works within one process; certificates and keys stay those of the first call.
+            _apply_client_cert_requirement(_ssl_server_context)
             return _ssl_server_context
     with _ssl_context_lock:
         if _ssl_client_context is None:

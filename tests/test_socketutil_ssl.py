@@ -102,7 +102,15 @@ def test_contexts_are_cached(certs):
     assert socketutil.getSSLcontext(servercert=certs.client_cert, serverkey=certs.client_key) is server
     assert socketutil.getSSLcontext() is client
     assert socketutil.getSSLcontext(cacerts="/nonexistent") is client
+
+
+def test_cached_server_context_follows_require_client_cert(certs):
+    server = _server_context(certs)
+    assert server.verify_mode == ssl.CERT_NONE
     Pyro4.config.SSL_REQUIRECLIENTCERT = True
+    assert _server_context(certs) is server
+    assert server.verify_mode == ssl.CERT_REQUIRED
+    Pyro4.config.SSL_REQUIRECLIENTCERT = False
     assert _server_context(certs).verify_mode == ssl.CERT_NONE
 
 
