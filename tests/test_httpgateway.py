@@ -423,3 +423,35 @@ def test_gateway_process_without_nameserver(tool_processes):  # noqa: F811
                                                 "Not yet connected to a name server."]
     status, _, body = http_get(base)
     assert (status, body) == (500, b"Cannot connect to the Pyro name server. Is it running? Refresh page to retry.")
+
+
+def test_iterator_result_is_an_error(gateway):
+    response, body, _ = call_app("/pyro/test.echoserver/generator")
+    assert response.status == "500 Internal Server Error"
+    error = json_body(body)
+    assert error["__class__"] == "Pyro4.errors.ProtocolError"
+    assert error["args"] == ["result of call is an iterator"]
+
+
+class PingingNameServer(object):
+    def __init__(self, fails):
+        self.fails = fails
+
+    def ping(self):
+        if self.fails:
+            raise Pyro4.errors.ConnectionClosedError("receiving: connection lost")
+
+
+def test_get_nameserver_caches_and_reconnects(monkeypatch, capsys):
+    fresh = PingingNameServer(fails=False)
+    located = []
+
+    def fake_locate(host=None, port=None, broadcast=True, hmac_key=None):
+        located.append(hmac_key)
+        return fresh
+    monkeypatch.setattr(Pyro4.core, "_locateNS", fake_locate)
+    httpgateway._nameserver = PingingNameServer(fails=True)
+    assert httpgateway.get_nameserver(hmac=b"key") is fresh
+    assert capsys.readouterr().out == "Connection with nameserver lost, reconnecting...\n"
+    assert httpgateway.get_nameserver(hmac=b"key") is fresh   # cached now
+    assert located == [b"key"]
