@@ -132,12 +132,23 @@ def _force_ipv6(ipv6):
     return ipv6 or (ipv6 is None and config.PREFER_IP_VERSION == 6)
 
 
+def _host_ip_version(host, force_ipv6):
+    if not force_ipv6:
+        return getIpVersion(host)
+    # IPv6 forced: a name counts as IPv6 if it has an IPv6 address, whatever PREFER_IP_VERSION says
+    try:
+        getIpAddress(host, ipVersion=6)
+    except OSError:
+        return 4
+    return 6
+
+
 def _ip_family_and_address(address, force_ipv6):
     """Family and (for IPv6 possibly expanded) address of a (host, port, ...) tuple."""
     default_family = socket.AF_INET6 if force_ipv6 else socket.AF_INET
     if not address[0]:
         return default_family, address
-    if getIpVersion(address[0]) == 4:
+    if _host_ip_version(address[0], force_ipv6) == 4:
         if force_ipv6:
             raise ValueError("IPv4 address is used bound or connected, but IPv6 was forced: {!r}".format(address))
         return socket.AF_INET, address
@@ -162,6 +173,7 @@ def _stream_family_and_address(bind, connect, force_ipv6):
 
 
 def _wrap_ssl(sock, sslContext, bind, connect):
+    """Wrap for the server side when binding; a client verifies the host name the caller gave."""
     if bind:
         return sslContext.wrap_socket(sock, server_side=True)
     if connect:
@@ -237,19 +249,16 @@ def createSocket(
     if bind and connect:
         raise ValueError("bind and connect cannot both be specified at the same time")
     family, address = _stream_family_and_address(bind, connect, _force_ipv6(ipv6))
-    if bind:
-        bind = address
-    elif connect:
-        connect = address
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         if sslContext:
+            # the caller's connect address, not the resolved one: certificates name the host
             sock = _wrap_ssl(sock, sslContext, bind, connect)
         _set_options(sock, reuseaddr, noinherit, nodelay, timeout)
         if bind:
-            _bind_and_listen(sock, bind)
+            _bind_and_listen(sock, address)
         if connect:
-            _connect(sock, connect, timeout)
+            _connect(sock, address, timeout)
         if keepalive:
             setKeepalive(sock)
     except BaseException:

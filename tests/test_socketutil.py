@@ -722,3 +722,15 @@ def test_connect_on_non_blocking_default(closing):
         socket.setdefaulttimeout(old_default)
     assert client.getpeername() == server.getsockname()
     assert excinfo.value.errno == errno.ECONNREFUSED or str(excinfo.value) == "connect failed"
+
+
+@needs_ipv6
+def test_forced_ipv6_resolves_names_for_ipv6(closing):
+    Pyro4.config.PREFER_IP_VERSION = 4
+    server = socketutil.createSocket(bind=("localhost", 0), ipv6=True)
+    closing(server)
+    assert server.family == socket.AF_INET6
+    assert server.getsockname()[0] == "::1"
+    broadcast = socketutil.createBroadcastSocket(bind=("localhost", 0), ipv6=True)
+    closing(broadcast)
+    assert broadcast.family == socket.AF_INET6

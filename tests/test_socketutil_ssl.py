@@ -285,3 +285,23 @@ def test_ssl_server_socket_is_server_side(certs):
         assert sock.server_side
     finally:
         sock.close()
+
+
+def test_ssl_verifies_the_given_host_name(certs, servers):
+    # IPv6 'localhost' connects to ::1, but the certificate check must still be for "localhost"
+    server = servers(_server_context(certs), bind=("::1", 0))
+    real_context = socketutil.getSSLcontext(cacerts=certs.ca_cert)
+    hostnames = []
+
+    class RecordingContext:
+        def wrap_socket(self, sock, server_hostname=None, **kwargs):
+            hostnames.append(server_hostname)
+            return real_context.wrap_socket(sock, server_hostname=server_hostname, **kwargs)
+
+    port = server.sock.getsockname()[1]
+    client = socketutil.createSocket(connect=("localhost", port), ipv6=True, sslContext=RecordingContext(), timeout=10)
+    try:
+        assert hostnames == ["localhost"]
+        assert client.getpeername()[0] == "::1"
+    finally:
+        client.close()
