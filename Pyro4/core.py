@@ -273,7 +273,7 @@ class Proxy(object):
             # keeps copy/pickle/half-initialised proxies from connecting
             raise AttributeError(name)
         if config.METADATA and not self._pyroMethods and not self._pyroAttrs:
-            self._pyroGetMetadata()
+            self._ensure_metadata()
         if self._pyroAttrs and name in self._pyroAttrs:
             return self._pyroInvoke("__getattr__", (name,), None)
         if config.METADATA and name not in self._pyroMethods:
@@ -286,7 +286,7 @@ class Proxy(object):
         if name in _PROXY_OWN_ATTRIBUTES:
             return super(Proxy, self).__setattr__(name, value)
         if config.METADATA and not self._pyroMethods and not self._pyroAttrs:
-            self._pyroGetMetadata()
+            self._ensure_metadata()
         if self._pyroAttrs and name in self._pyroAttrs:
             return self._pyroInvoke("__setattr__", (name, value), None)
         if config.METADATA:
@@ -462,6 +462,12 @@ class Proxy(object):
                     return
             result = self._pyroInvoke("get_metadata", [objectId], {}, objectId=constants.DAEMON_NAME)
             self._process_metadata(result)
+
+    def _ensure_metadata(self):
+        # threads sharing a fresh proxy must not each fetch the metadata again
+        with self._proxy_lock:
+            if not self._pyroMethods and not self._pyroAttrs:
+                self._pyroGetMetadata()
 
     def _process_metadata(self, metadata):
         if not metadata:
