@@ -3,6 +3,7 @@
 This module also holds ToolProcess, the small child-process runner that the Flame and HTTP
 gateway tests import too (so there is one copy of it).
 """
+import io
 import math
 import os
 import queue
@@ -276,3 +277,14 @@ def test_process_unix_socket_and_env_key(tool_processes, tmp_path):
         echo.shutdown()
     assert process.wait() == 0
 
+
+
+def test_verbose_output_replaces_unencodable_characters(monkeypatch):
+    raw = io.BytesIO()
+    ascii_out = io.TextIOWrapper(raw, encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", ascii_out)
+    echo = EchoServer()
+    echo.verbose = True
+    assert echo.echo("caf\u00e9 \u2603") == "caf\u00e9 \u2603"
+    ascii_out.flush()
+    assert raw.getvalue().decode("ascii").endswith(" - echo: 'caf? ?'\n")

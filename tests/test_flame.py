@@ -288,3 +288,46 @@ def test_flameserver_process_with_remote_console(tool_processes, tmp_path):  # n
     assert client.stdout_lines[1] == ">>> >>> 99"
     assert client.stdout_lines[-1].endswith("(Remote session ended)")
     assert any("(Remote console on %s)" % location in line for line in client.stderr_lines)
+
+
+# ---- wire format ----------------------------------------------------------------------------------
+
+class FakeDaemon(object):
+    def uriFor(self, obj):
+        return Pyro4.URI("PYRO:Pyro.Flame@127.0.0.1:37511")   # the address in the captured vector
+
+
+class FakeFlameServer(object):
+    """Stands in for the Flame object (as creator) and for its proxy (as receiver of invokeModule)."""
+    _pyroDaemon = FakeDaemon()
+
+    def __init__(self):
+        self.invoked = []
+
+    def invokeModule(self, dottedname, args, kwargs):
+        self.invoked.append((dottedname, args, kwargs))
+        return "result"
+
+
+def _vector_result(index):
+    with open(os.path.join(VECTOR_DIR, "flame_pickle.json")) as vector_file:
+        return bytes.fromhex(json.load(vector_file)["messages"][index]["data_hex"])
+
+
+def test_pickled_flame_objects_match_the_vector():
+    builtin = flame.FlameBuiltin(FakeFlameServer(), "max")
+    module = flame.FlameModule(FakeFlameServer(), "os.path")
+    assert pickle.dumps(builtin, protocol=5) == _vector_result(7)
+    assert pickle.dumps(module, protocol=5) == _vector_result(11)
+    received = pickle.loads(_vector_result(11))
+    assert type(received) is flame.FlameModule and received.module == "os.path"
+    assert str(received.flameserver._pyroUri) == "PYRO:Pyro.Flame@127.0.0.1:37511"
+
+
+def test_flame_module_call_names_module_and_attribute():
+    module = flame.FlameModule(FakeFlameServer(), "os")
+    receiver = FakeFlameServer()
+    module.flameserver = receiver
+    assert module.path.join("a", "b") == "result"
+    assert module.getcwd() == "result"
+    assert receiver.invoked == [("os.path.join", ("a", "b"), {}), ("os.getcwd", (), {})]
