@@ -1,6 +1,7 @@
 """Pieces shared by the transport servers: binding the server socket, accepting clients,
 waking a blocked server and cutting client connections at close time."""
 import socket
+import ssl
 
 from Pyro4 import socketutil
 from Pyro4.configuration import config
@@ -35,6 +36,30 @@ def location_string(sock, host, port, unixsocket):
     if ":" in host:
         return "[%s]:%d" % (host, port)
     return "%s:%d" % (host, port)
+
+
+def accept_client(server_sock):
+    """Accept a pending client; returns ``(client socket, address)``.
+
+    For an SSL server socket the client is accepted as a plain socket and wrapped without doing the
+    TLS handshake yet: SSLSocket.accept() would run the handshake right here, so one silent or
+    non-TLS client could block the accepting thread. ``finish_tls_handshake`` does it later, in the
+    thread that serves the connection.
+    """
+    if isinstance(server_sock, ssl.SSLSocket):
+        csock, caddr = socket.socket.accept(server_sock)
+        prepare_client_socket(csock)
+        csock = server_sock.context.wrap_socket(csock, server_side=True, do_handshake_on_connect=False)
+    else:
+        csock, caddr = server_sock.accept()
+        prepare_client_socket(csock)
+    return csock, caddr
+
+
+def finish_tls_handshake(sock):
+    """Complete the TLS handshake of a client accepted by ``accept_client`` (no-op for plain sockets)."""
+    if isinstance(sock, ssl.SSLSocket):
+        sock.do_handshake()
 
 
 def prepare_client_socket(csock):
@@ -86,23 +111,4 @@ def stop_reading(conn):
     try:
         socket.socket.shutdown(sock, socket.SHUT_RD)
     except (OSError, ValueError, TypeError):
-        pass
-
-
-def set_quickack(sock):
-    """Acknowledge received data at once (Linux TCP only).
-
-    A oneway request gets no reply to piggyback the ACK on, so the delayed-ACK timer of the server
-    and the client's Nagle algorithm together would stall the client's next small message for tens
-    of milliseconds. The kernel resets QUICKACK by itself, so this is needed after each receive.
-    """
-    try:
-        sock.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
-    except (OSError, AttributeError):
-        pass
-
-
-_TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
-if _TCP_QUICKACK is None:
-    def set_quickack(sock):  # noqa: F811  (no such option on this platform)
         pass

@@ -114,7 +114,7 @@ class SocketServer_Multiplex(object):
     def _accept(self):
         """Accept a pending client; returns its SocketConnection, or None."""
         try:
-            csock, caddr = self.sock.accept()
+            csock, caddr = _common.accept_client(self.sock)
         except socket.timeout:
             return None
         except socket.error as x:
@@ -125,8 +125,13 @@ class SocketServer_Multiplex(object):
         except Exception:
             log.exception("error while accepting a connection")
             return None
+        try:
+            _common.finish_tls_handshake(csock)
+        except Exception as x:
+            log.warning("TLS handshake with %s failed: %s", caddr, x)
+            csock.close()
+            return None
         log.debug("connected %s", caddr)
-        _common.prepare_client_socket(csock)
         return socketutil.SocketConnection(csock)
 
     def _serve_client(self, conn):

@@ -74,6 +74,7 @@ class ClientConnectionJob(object):
     def handleConnection(self):
         """Do the handshake; True when the connection was accepted."""
         try:
+            _common.finish_tls_handshake(self.csock.sock)
             if self.daemon._handshake(self.csock):
                 return True
         except Exception:
@@ -84,6 +85,7 @@ class ClientConnectionJob(object):
     def denyConnection(self, reason):
         log.warning("client connection was denied: %s", reason)
         try:
+            _common.finish_tls_handshake(self.csock.sock)
             self.daemon._handshake(self.csock, denied_reason=reason)
         except Exception:
             log.debug("error while denying connection", exc_info=True)
@@ -174,13 +176,12 @@ class SocketServer_Threadpool(object):
             except (OSError, ValueError):
                 return  # closed by a concurrent close()
         try:
-            csock, caddr = sock.accept()
+            csock, caddr = _common.accept_client(sock)
         except socket.timeout:
             return
         if self.shutting_down:
             csock.close()
             return
-        _common.prepare_client_socket(csock)
         log.debug("connected %s", caddr)
         job = ClientConnectionJob(csock, caddr, self.daemon, self)
         try:
