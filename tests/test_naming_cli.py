@@ -7,7 +7,7 @@ import pytest
 
 import Pyro4
 import Pyro4.naming
-from test_naming_support import ChildProcess, free_port, run_module, subprocess_env
+from test_naming_support import ChildProcess, free_port, module_command, run_module, subprocess_env
 
 HELP_OPTIONS = [
     "Options:",
@@ -39,7 +39,7 @@ def child_processes():
 
 
 def _start_ns(child_processes, args, env=None):
-    child = ChildProcess("Pyro4.naming", args, env=env)
+    child = ChildProcess(module_command("Pyro4.naming", args), env=env)
     child_processes.append(child)
     return child
 

@@ -46,11 +46,16 @@ def subprocess_env(**extra):
     return env
 
 
-class ChildProcess(object):
-    """A `python -m <module>` child whose stdout is read line by line with a time bound."""
+def module_command(module, args):
+    """The argv of `python -m module args` with the interpreter running the tests."""
+    return [sys.executable, "-m", module] + list(args)
 
-    def __init__(self, module, args, env=None, cwd=None):
-        self.proc = subprocess.Popen([sys.executable, "-m", module] + list(args), stdout=subprocess.PIPE,
+
+class ChildProcess(object):
+    """A child process whose stdout is read line by line with a time bound."""
+
+    def __init__(self, argv, env=None, cwd=None):
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                                      env=env or subprocess_env(), cwd=cwd)
         self.lines = []
@@ -89,7 +94,7 @@ class ChildProcess(object):
 
 def run_module(module, args, env=None, input_text=None, timeout=60):
     """Run `python -m module args` to completion; returns (exit code, stdout, stderr)."""
-    result = subprocess.run([sys.executable, "-m", module] + list(args), input=(input_text or "").encode(),
+    result = subprocess.run(module_command(module, args), input=(input_text or "").encode(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env or subprocess_env(),
                             timeout=timeout)
     return result.returncode, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
