@@ -23,9 +23,14 @@ _BOOL_WORDS = {"0": False, "off": False, "no": False, "false": False,
 def _dill_protocol_version():
     # Importing dill costs a noticeable part of "import Pyro4", so only check that it is there:
     # dill takes its HIGHEST_PROTOCOL from the pickle module.
-    if "dill" in sys.modules:
-        return sys.modules["dill"].HIGHEST_PROTOCOL
+    dill = sys.modules.get("dill")
+    if dill is not None:
+        return dill.HIGHEST_PROTOCOL
     return pickle.HIGHEST_PROTOCOL if importlib.util.find_spec("dill") is not None else -1
+
+
+# looked up once: reset() runs often (test suites call it around every test)
+_DILL_PROTOCOL_VERSION = _dill_protocol_version()
 
 
 def _default_items():
@@ -67,7 +72,7 @@ def _default_items():
         ("USE_MSG_WAITALL", _USE_MSG_WAITALL),
         ("JSON_MODULE", "json"),
         ("MAX_RETRIES", 0),
-        ("DILL_PROTOCOL_VERSION", _dill_protocol_version()),
+        ("DILL_PROTOCOL_VERSION", _DILL_PROTOCOL_VERSION),
         ("ITER_STREAMING", True),
         ("ITER_STREAM_LIFETIME", 0.0),
         ("ITER_STREAM_LINGER", 30.0),

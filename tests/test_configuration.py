@@ -102,6 +102,13 @@ class TestDefaults:
         expected = hasattr(socket, "MSG_WAITALL") and platform.system() != "Windows"
         assert Pyro4.config.USE_MSG_WAITALL is expected
 
+    def test_dill_protocol_without_dill(self, tmp_path):
+        # a None entry in sys.modules makes "import dill" fail, as if dill were not installed
+        code = "import sys; sys.modules['dill'] = None; import Pyro4; print(Pyro4.config.DILL_PROTOCOL_VERSION)"
+        out = subprocess.run([sys.executable, "-c", code], env=_clean_subprocess_env(), cwd=str(tmp_path),
+                             check=True, stdout=subprocess.PIPE, universal_newlines=True, timeout=60).stdout
+        assert out.split() == ["-1"]
+
     def test_types(self):
         config = Pyro4.config
         assert type(config.SERIALIZERS_ACCEPTED) is set
