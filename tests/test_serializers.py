@@ -8,6 +8,7 @@ import pickle
 import pickletools
 import sys
 import uuid
+import warnings
 import zlib
 
 import msgpack
@@ -32,6 +33,12 @@ CLASS_NAMES = {"serpent": "SerpentSerializer", "json": "JsonSerializer", "marsha
 
 def ser(name):
     return Pyro4.util.get_serializer(name)
+
+
+def unicode_array(text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # typecode 'u' is deprecated on 3.13+
+        return array.array("u", text)
 
 
 # ------------------------------------------------------------------------------------------ registry
@@ -278,7 +285,7 @@ def test_core_objects_round_trip(name):
 def test_json_type_hooks():
     value = {"set": {1}, "uuid": uuid.UUID(int=1), "dt": datetime.datetime(2020, 1, 2, 3, 4, 5),
              "date": datetime.date(2020, 1, 2), "dec": decimal.Decimal("1.5"), "arr": array.array("i", [1]),
-             "uarr": array.array("u", "ab"), "nan": float("nan"), "inf": float("inf"), "big": 2 ** 80}
+             "uarr": unicode_array("ab"), "nan": float("nan"), "inf": float("inf"), "big": 2 ** 80}
     back = ser("json").loads(ser("json").dumps(value))
     assert back["set"] == [1] and back["uuid"] == str(uuid.UUID(int=1))
     assert back["dt"] == "2020-01-02T03:04:05" and back["date"] == "2020-01-02"
@@ -356,7 +363,7 @@ def test_marshal_conversion_is_top_level_only():
     with pytest.raises(ValueError, match="unmarshallable object"):
         ser("marshal").dumps([uri])
     assert marshal.loads(ser("marshal").dumps(uuid.UUID(int=3))) == str(uuid.UUID(int=3))
-    assert marshal.loads(ser("marshal").dumps(array.array("u", "hi"))) == "hi"
+    assert marshal.loads(ser("marshal").dumps(unicode_array("hi"))) == "hi"
     assert marshal.loads(ser("marshal").dumps(array.array("b", [1, 2]))) == [1, 2]
     call = marshal.loads(ser("marshal").dumpsCall("o", "m", (uri, uuid.UUID(int=3)), {"k": uri}))
     assert call[2][0]["__class__"] == "Pyro4.core.URI" and call[2][1] == str(uuid.UUID(int=3))
@@ -463,7 +470,8 @@ def test_serpent_type_replacement_returning_the_object(replacements_cleanup):
 
 # ---------------------------------------------------------------------------------------- bad input
 
-GARBAGE = [b"\x00garbage{{", b"(((", b"\xff\xfe\xfd", b"", b"[1,2" * 10]
+# (no sample claims a huge container size: marshal would preallocate it, see the report on marshal)
+GARBAGE = [b"\x00garbage{{", b"(((", b"\xff\xfe\xfd", b"", b"[\x05\x00\x00\x00\xe9", b"{'a':" * 10]
 
 
 @pytest.mark.parametrize("name", ALL_NAMES)

@@ -17,6 +17,7 @@ import re
 import sys
 import types
 import uuid
+import warnings
 
 import pytest
 
@@ -42,6 +43,8 @@ PAYLOADS = _load("payload_encodings.json")["serializers"]
 # (API.md 6.5 [D]); test_getstate_fix_rows checks what we send instead.
 GETSTATE_BUG_ROWS = {("json", "custom_object"), ("marshal", "custom_object"), ("msgpack", "custom_object"),
                      ("json", "enum"), ("msgpack", "enum")}
+# Pickling arrays changed between Python versions (the vectors come from 3.11): compare decoded.
+PICKLE_VERSION_DEPENDENT = {"array_i", "array_u"}
 # The capture was made with TZ=UTC; msgpack's datetime ext holds a local-time timestamp.
 LOCAL_TIME_IS_UTC = datetime.datetime(2020, 1, 2, 3, 4, 5, 600000).timestamp() == 1577934245.6
 
@@ -86,6 +89,12 @@ def capture_classes(monkeypatch):
                                  CustomError=CustomError)
 
 
+def unicode_array(text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # typecode 'u' is deprecated on 3.13+
+        return array.array("u", text)
+
+
 def _proxy():
     proxy = Pyro4.core.Proxy("PYRO:obj@127.0.0.1:5555")
     proxy._pyroMethods = {"m"}
@@ -105,7 +114,7 @@ def _values(classes, daemon):
         "uuid": uuid.UUID("12345678-1234-5678-1234-567812345678"),
         "datetime": datetime.datetime(2020, 1, 2, 3, 4, 5, 600000), "date": datetime.date(2020, 1, 2),
         "time": datetime.time(3, 4, 5), "timedelta": datetime.timedelta(seconds=90.5),
-        "decimal": decimal.Decimal("1.10"), "array_i": array.array("i", [1, 2]), "array_u": array.array("u", "ab"),
+        "decimal": decimal.Decimal("1.10"), "array_i": array.array("i", [1, 2]), "array_u": unicode_array("ab"),
         "ordereddict": collections.OrderedDict([("b", 1), ("a", 2)]), "enum": classes.Color.RED,
         "uri": Pyro4.core.URI("PYRO:obj@127.0.0.1:5555"), "uri_unix": Pyro4.core.URI("PYRO:obj@./u:/tmp/sock"),
         "uri_pyroname": Pyro4.core.URI("PYRONAME:some.name"), "proxy": _proxy(), "daemon": daemon,
@@ -179,9 +188,15 @@ def test_encoding_matches_4_82(serializer_name, row, capture_classes, daemon):
         assert _error_text(excinfo.value) == row["encode_error"]
         return
     expected = bytes.fromhex(row["hex"])
-    encoded = serializer.dumps(value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # pickling a 'u' array on 3.13+
+        encoded = serializer.dumps(value)
     if serializer_name == "marshal":
         assert _comparable_marshal(encoded) == _comparable_marshal(expected)
+    elif serializer_name == "pickle" and row["name"] in PICKLE_VERSION_DEPENDENT:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            assert serializer.loads(encoded) == serializer.loads(expected) == value
     elif serializer_name == "msgpack" and row["name"] == "datetime" and not LOCAL_TIME_IS_UTC:
         assert serializer.loads(encoded) == value
     else:
@@ -200,9 +215,14 @@ def test_decoding_matches_4_82(serializer_name, row, capture_classes):
     if serializer_name == "msgpack" and row["name"] == "datetime" and not LOCAL_TIME_IS_UTC:
         assert isinstance(serializer.loads(data), datetime.datetime)
         return
-    decoded = serializer.loads(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # unpickling a 'u' array on 3.13+
+        decoded = serializer.loads(data)
     assert _type_name(decoded) == row["decoded_type"]
-    assert _describe(decoded) == _mask(row["decoded_repr"])
+    if type(decoded) is collections.OrderedDict:  # its repr changed in Python 3.12
+        assert list(decoded.items()) == [("b", 1), ("a", 2)]
+    else:
+        assert _describe(decoded) == _mask(row["decoded_repr"])
 
 
 @pytest.mark.parametrize("serializer_name", ["json", "marshal", "msgpack"])
@@ -221,10 +241,12 @@ def test_getstate_fix_rows(serializer_name, capture_classes):
 @pytest.mark.parametrize("serializer_name", ["json", "msgpack"])
 def test_enum_member_gives_an_error_not_a_crash(serializer_name, capture_classes):
     # 4.82 on 3.11 fails here with a TypeError from its __getstate__ bug; ours fails with the
-    # ordinary SerializeError, because the member's attributes refer to its class and methods
+    # encoder's ordinary errors, because the member's attributes refer to its class and methods
+    # (which error depends on the Python version's Enum internals)
     serializer = Pyro4.util.get_serializer(serializer_name)
-    with pytest.raises(errors.SerializeError, match="^don't know how to serialize class"):
+    with pytest.raises((errors.SerializeError, ValueError)) as excinfo:
         serializer.dumps(capture_classes.Color.RED)
+    assert "__getstate__() needs an argument" not in str(excinfo.value)
 
 
 # ------------------------------------------------------------------------------------ exchange vectors
