@@ -26,11 +26,13 @@ _LINE_TIMEOUT = 30.0
 class ToolProcess(object):
     """A command-line tool run as a child process; its stdout/stderr lines are collected by threads."""
 
-    def __init__(self, args, env=None, stdin_text=None):
-        child_env = {k: v for k, v in os.environ.items() if not k.startswith("PYRO_")}
+    def __init__(self, args, env=None, stdin_text=None, executable=None):
+        child_env = {k: v for k, v in os.environ.items() if not k.startswith(("PYRO_", "PYTHON"))}
         child_env.update(env or {})
         child_env["PYTHONUNBUFFERED"] = "1"
-        self.proc = subprocess.Popen([sys.executable] + list(args), env=child_env, text=True,
+        # another interpreter (real Pyro4 4.82's) runs from "/" so our checkout can't shadow its Pyro4
+        self.proc = subprocess.Popen([executable or sys.executable] + list(args), env=child_env, text=True,
+                                     cwd="/" if executable else None,
                                      stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.stdout_lines, self.stderr_lines = [], []
@@ -96,8 +98,8 @@ def tool_processes():
     """Start ToolProcesses with start(args, env=...); all are stopped at the end of the test."""
     started = []
 
-    def start(args, env=None, stdin_text=None):
-        process = ToolProcess(args, env=env, stdin_text=stdin_text)
+    def start(args, env=None, stdin_text=None, executable=None):
+        process = ToolProcess(args, env=env, stdin_text=stdin_text, executable=executable)
         started.append(process)
         return process
     yield start
