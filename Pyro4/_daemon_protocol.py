@@ -7,6 +7,7 @@ import collections.abc
 import inspect
 import logging
 import marshal
+import random
 import socket
 import sys
 import threading
@@ -41,9 +42,35 @@ def _set_quickack(conn):
         pass  # unix socket, or a connection-like object without a real socket
 
 
+def _peer_address(conn):
+    """The client's address; looked up once per connection (it can't change), saving a syscall per call."""
+    try:
+        return conn._pyro_peer_address
+    except AttributeError:
+        pass
+    try:
+        address = conn.sock.getpeername()
+    except (socket.error, AttributeError):
+        return None
+    try:
+        conn._pyro_peer_address = address
+    except AttributeError:
+        pass  # a connection-like object that takes no attributes
+    return address
+
+
 def _correlation_id(annotations):
     corr = annotations.get("CORR")
-    return uuid.UUID(bytes=corr) if corr else uuid.uuid4()
+    return uuid.UUID(bytes=corr) if corr else _new_correlation_id()
+
+
+def _new_correlation_id():
+    # a version-4 UUID like uuid.uuid4(), but without the getrandom() syscall that uuid4 makes for
+    # every request: correlation ids only need to be unique, not unpredictable
+    return uuid.UUID(int=_random_bits(128), version=4)
+
+
+_random_bits = random.getrandbits  # the module's generator is reseeded in forked children
 
 
 class _OnewayCallThread(threading.Thread):
@@ -190,10 +217,7 @@ class DaemonProtocol(object):
                 msg.data, compressed=msg.flags & message.FLAGS_COMPRESSED)
         ctx = core.current_context
         ctx.client = conn
-        try:
-            ctx.client_sock_addr = conn.sock.getpeername()
-        except (socket.error, AttributeError):
-            ctx.client_sock_addr = None
+        ctx.client_sock_addr = _peer_address(conn)
         ctx.seq = msg.seq
         ctx.annotations = msg.annotations
         ctx.msg_flags = msg.flags
