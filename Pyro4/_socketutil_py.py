@@ -17,8 +17,11 @@ import time
 from Pyro4 import _socketutil_common as _common
 
 _MSG_WAITALL = getattr(socket, "MSG_WAITALL", 0)
-# Without MSG_WAITALL one recv rarely brings more than this, so a larger first buffer is wasted.
-_PLAIN_FIRST_CHUNK = 60000
+# Largest single recv without MSG_WAITALL. Memory then grows with what actually arrives, so a
+# header announcing a huge size (a broken or hostile peer) costs nothing up front.
+_RECV_CHUNK = 262144
+# Largest MSG_WAITALL request: beyond it, the rest comes in chunks (same reason).
+_WAITALL_CHUNK = 16 * 1024 * 1024
 # Below this a payload is cheaper to join to its header than to hand to sendmsg as two buffers.
 _JOIN_LIMIT = 65536
 
@@ -37,7 +40,7 @@ def _byte_view(data):
     return view
 
 
-def _recv_first(sock, size, flags):
+def _recv_retrying(sock, size, flags):
     pause = _common.FIRST_RETRY_PAUSE
     while True:
         try:
@@ -74,6 +77,18 @@ def _fill(sock, view, got, flags):
         flags = 0
 
 
+def _receive_rest(sock, size, chunks, got):
+    """Receive the rest after a short first read, in a plain loop (MSG_WAITALL is tried only once:
+    a short result means a signal or a socket with a timeout)."""
+    while got < size:
+        chunk = _recv_retrying(sock, min(size - got, _RECV_CHUNK), 0)
+        if not chunk:
+            raise _common.not_enough_data_error(b"".join(chunks))
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
 def receive_data(sock, size, use_waitall):
     """Exactly `size` bytes from `sock` (see `Pyro4.socketutil.receiveData`)."""
     if size <= 0:
@@ -81,17 +96,13 @@ def receive_data(sock, size, use_waitall):
             raise _common.negative_size_error(size)
         return b""
     flags = _recv_flags(sock, use_waitall)
-    data = _recv_first(sock, size if flags else min(size, _PLAIN_FIRST_CHUNK), flags)
+    data = _recv_retrying(sock, min(size, _WAITALL_CHUNK if flags else _RECV_CHUNK), flags)
     got = len(data)
     if got == size:
         return data
     if not got:
         raise _common.not_enough_data_error(b"")
-    buffer = bytearray(size)
-    buffer[:got] = data
-    with memoryview(buffer) as view:
-        _fill(sock, view, got, 0)
-    return bytes(buffer)
+    return _receive_rest(sock, size, [data], got)
 
 
 def receive_into(sock, buffer, use_waitall):

@@ -431,3 +431,25 @@ def test_twin_function_names_match(twins):
 def test_public_module_binds_selected_twin():
     assert Pyro4.socketutil._impl is Pyro4._speedups.socketutil_impl
     assert Pyro4.socketutil.sendData is Pyro4._speedups.socketutil_impl.send_data
+
+
+@pytest.mark.parametrize("waitall", [True, False])
+def test_receive_huge_announced_size_reads_in_bounded_chunks(socketutil_twin, waitall):
+    # a peer announcing ~2 GB and sending little: memory must follow what arrives, not the size
+    fake = FakeSocket([b"a" * 1000, b"b" * 500])
+    with pytest.raises(ConnectionClosedError) as excinfo:
+        socketutil_twin.receive_data(fake, 0x7FFFFFFF, waitall)
+    assert excinfo.value.partialData == b"a" * 1000 + b"b" * 500
+    assert fake.calls[0][1] <= 16 * 1024 * 1024
+    assert all(call[1] <= 262144 for call in fake.calls[1:])
+
+
+def test_receive_beyond_waitall_chunk(socketutil_twin, pair):
+    left, right = pair
+    data = bytes(range(256)) * (17 * 4096) + b"tail"  # 17 MiB + 4: more than one MSG_WAITALL request
+    thread = _send_in_thread(left, [data])
+    try:
+        received = socketutil_twin.receive_data(right, len(data), True)
+    finally:
+        thread.join(20)
+    assert received == data
