@@ -52,6 +52,14 @@ class _StorageBase(MutableMapping):
     def close(self):
         """Nothing to release: every operation opens and closes its own connection."""
 
+    @staticmethod
+    def _checked_name(name):
+        # names are always str: anything else simply can't be in the database (and the
+        # database driver shouldn't get the chance to choke on it)
+        if not isinstance(name, str):
+            raise KeyError(name)
+        return name
+
 
 class SqlStorage(_StorageBase):
     """Name server storage in an sqlite3 database file (with metadata support)."""
@@ -114,6 +122,7 @@ class SqlStorage(_StorageBase):
         return {name: (uri, tags.get(object_id, set())) for object_id, name, uri in rows}
 
     def __getitem__(self, name):
+        self._checked_name(name)
         with self._transaction("getitem") as db:
             row = db.execute("SELECT id, uri FROM pyro_names WHERE name=?", (name,)).fetchone()
             if row is None:
@@ -141,11 +150,14 @@ class SqlStorage(_StorageBase):
         return deleted
 
     def __delitem__(self, name):
+        self._checked_name(name)
         with self._transaction("delitem") as db:
             if not self._delete_names(db, [name]):
                 raise KeyError(name)
 
     def __contains__(self, name):
+        if not isinstance(name, str):
+            return False
         with self._transaction("contains") as db:
             return db.execute("SELECT 1 FROM pyro_names WHERE name=?", (name,)).fetchone() is not None
 
@@ -244,10 +256,14 @@ class DbmStorage(_StorageBase):
             return {name: (uri, frozenset()) for name, uri in pairs}
         return dict(pairs)
 
+    def _key(self, name):
+        return self._checked_name(name).encode("utf-8")
+
     def __getitem__(self, name):
+        key = self._key(name)
         with self._opened("getitem", "r") as db:
             try:
-                return db[name.encode("utf-8")].decode("utf-8"), frozenset()
+                return db[key].decode("utf-8"), frozenset()
             except KeyError:
                 raise KeyError(name) from None
 
@@ -259,13 +275,16 @@ class DbmStorage(_StorageBase):
             db[name.encode("utf-8")] = uri.encode("utf-8")
 
     def __delitem__(self, name):
+        key = self._key(name)
         with self._opened("delitem") as db:
             try:
-                del db[name.encode("utf-8")]
+                del db[key]
             except KeyError:
                 raise KeyError(name) from None
 
     def __contains__(self, name):
+        if not isinstance(name, str):
+            return False
         with self._opened("contains", "r") as db:
             return name.encode("utf-8") in db
 

@@ -283,3 +283,12 @@ def test_dbm_error_reported_as_namingerror(tmp_path):
     with pytest.raises(NamingError) as excinfo:
         DbmStorage(str(tmp_path / "missing-dir" / "x.dbm"))
     assert str(excinfo.value).startswith("dbm error in init: ")
+
+
+def test_non_str_names_are_just_missing(storage):
+    storage["name"] = ("PYRO:a@h:1", set())
+    for weird in (42, None, ("a", "b")):
+        assert weird not in storage
+        with pytest.raises(KeyError):
+            storage[weird]
+    assert len(storage) == 1
