@@ -3,6 +3,7 @@
 This module also holds ToolProcess, the small child-process runner that the Flame and HTTP
 gateway tests import too (so there is one copy of it).
 """
+
 import io
 import math
 import os
@@ -31,14 +32,21 @@ class ToolProcess(object):
         child_env.update(env or {})
         child_env["PYTHONUNBUFFERED"] = "1"
         # another interpreter (real Pyro4 4.82's) runs from "/" so our checkout can't shadow its Pyro4
-        self.proc = subprocess.Popen([executable or sys.executable] + list(args), env=child_env, text=True,
-                                     cwd="/" if executable else None,
-                                     stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [executable or sys.executable] + list(args),
+            env=child_env,
+            text=True,
+            cwd="/" if executable else None,
+            stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         self.stdout_lines, self.stderr_lines = [], []
         self._new_lines = queue.Queue()
-        self._readers = [threading.Thread(target=self._read, args=(self.proc.stdout, self.stdout_lines), daemon=True),
-                         threading.Thread(target=self._read, args=(self.proc.stderr, self.stderr_lines), daemon=True)]
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.proc.stdout, self.stdout_lines), daemon=True),
+            threading.Thread(target=self._read, args=(self.proc.stderr, self.stderr_lines), daemon=True),
+        ]
         for reader in self._readers:
             reader.start()
         if stdin_text is not None:
@@ -67,8 +75,9 @@ class ToolProcess(object):
             if line is not None and (prefix in line if anywhere else line.startswith(prefix)):
                 return line
             if line is None:
-                raise AssertionError("no line starting with %r; stdout=%r stderr=%r"
-                                     % (prefix, self.stdout_lines, self.stderr_lines))
+                raise AssertionError(
+                    "no line starting with %r; stdout=%r stderr=%r" % (prefix, self.stdout_lines, self.stderr_lines)
+                )
 
     def wait(self, timeout=_LINE_TIMEOUT):
         """Wait for the process to end on its own; returns the exit code."""
@@ -102,6 +111,7 @@ def tool_processes():
         process = ToolProcess(args, env=env, stdin_text=stdin_text, executable=executable)
         started.append(process)
         return process
+
     yield start
     for process in started:
         process.stop()
@@ -114,6 +124,7 @@ def free_port():
 
 
 # ---- the EchoServer object ------------------------------------------------------------------------
+
 
 def test_echo_returns_its_argument():
     assert EchoServer().echo("hello") == "hello"
@@ -158,19 +169,35 @@ def test_verbose_output(capsys):
     echo.shutdown()
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(" - ", 1)[1] for line in lines] == [
-        "echo: 'hi'", "error: generating exception", "oneway_echo: 'x'", "shutting down"]
+        "echo: 'hi'",
+        "error: generating exception",
+        "oneway_echo: 'x'",
+        "shutting down",
+    ]
 
 
 def test_exposed_members():
     assert EchoServer()._pyroExposed
     meta = Pyro4.util.get_exposed_members(EchoServer(), as_lists=False)
-    assert meta["methods"] == {"__dunder__", "echo", "error", "error_with_text", "generator", "inf", "nan",
-                               "oneway_echo", "oneway_slow", "shutdown", "slow"}
+    assert meta["methods"] == {
+        "__dunder__",
+        "echo",
+        "error",
+        "error_with_text",
+        "generator",
+        "inf",
+        "nan",
+        "oneway_echo",
+        "oneway_slow",
+        "shutdown",
+        "slow",
+    }
     assert meta["attrs"] == {"verbose"}
     assert meta["oneway"] == {"oneway_echo", "oneway_slow"}
 
 
 # ---- main() in-process ----------------------------------------------------------------------------
+
 
 def test_main_return_without_looping(capsys):
     daemon, echo, uri = echoserver.main(["-H", "127.0.0.1", "-p", "0"], returnWithoutLooping=True)
@@ -186,7 +213,8 @@ def test_main_return_without_looping(capsys):
         "Warning: HMAC key not set. Anyone can connect to this server!",
         "object name: test.echoserver",
         "echo uri: %s" % uri,
-        "echoserver running."]
+        "echoserver running.",
+    ]
 
 
 def test_main_verbose_and_quiet(capsys):
@@ -229,6 +257,7 @@ def test_key_option_is_deprecated_and_conflicts_with_env(monkeypatch, capsys):
 
 # ---- the command as a process ---------------------------------------------------------------------
 
+
 def _start_echoserver(tool_processes, *options, env=None):
     run_env = {"PYRO_POLLTIMEOUT": "0.2"}
     run_env.update(env or {})
@@ -243,22 +272,23 @@ def test_process_verbose_echo_and_shutdown(tool_processes):
     with Pyro4.Proxy(uri) as echo:
         assert echo.echo("hi") == "hi"
         line = process.wait_for_line(" - echo: 'hi'", anywhere=True)
-        assert time.strptime(line.split(" - ")[0])   # prefixed by time.asctime()
+        assert time.strptime(line.split(" - ")[0])  # prefixed by time.asctime()
         with pytest.raises(ValueError) as x:
             echo.error()
         assert str(x.value) == "expected error from echoserver error() method"
         assert list(echo.generator()) == ["one", "two", "three"]
         echo.shutdown()
     assert process.wait() == 0
-    assert process.stdout_lines[:3] == ["Starting Pyro's built-in test echo server.",
-                                        "Warning: HMAC key not set. Anyone can connect to this server!",
-                                        "not using a name server."]
+    assert process.stdout_lines[:3] == [
+        "Starting Pyro's built-in test echo server.",
+        "Warning: HMAC key not set. Anyone can connect to this server!",
+        "not using a name server.",
+    ]
 
 
 def test_process_with_own_nameserver(tool_processes):
     ns_port = free_port()
-    process, uri = _start_echoserver(tool_processes, "-H", "127.0.0.1", "-N", "-v",
-                                     env={"PYRO_NS_PORT": str(ns_port)})
+    process, uri = _start_echoserver(tool_processes, "-H", "127.0.0.1", "-N", "-v", env={"PYRO_NS_PORT": str(ns_port)})
     assert process.stdout_lines[2] == "using name server at PYRO:Pyro.NameServer@127.0.0.1:%d" % ns_port
     assert process.stdout_lines[3] == "not using a broadcast server"
     with Pyro4.Proxy("PYRO:Pyro.NameServer@127.0.0.1:%d" % ns_port) as ns:
@@ -278,7 +308,6 @@ def test_process_unix_socket_and_env_key(tool_processes, tmp_path):
         assert echo.echo("over unix socket") == "over unix socket"
         echo.shutdown()
     assert process.wait() == 0
-
 
 
 def test_verbose_output_replaces_unencodable_characters(monkeypatch):

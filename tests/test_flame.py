@@ -1,4 +1,5 @@
 """Flame: module helpers, the refusal rules, the Flame object over a real daemon, and pyro4-flameserver."""
+
 import json
 import os
 import pickle
@@ -9,15 +10,26 @@ import traceback
 import types
 
 import pytest
+from test_echoserver import tool_processes  # noqa: F401  (fixture)
 
 import Pyro4
 import Pyro4.errors
 from Pyro4.utils import flame, flameserver
-from test_echoserver import tool_processes  # noqa: F401  (fixture)
 
 VECTOR_DIR = "/work/shared/spec/vectors"
-FLAME_METHODS = {"console", "getmodule", "sendfile", "execute", "sendmodule", "invokeModule", "module",
-                 "invokeBuiltin", "getfile", "builtin", "evaluate"}
+FLAME_METHODS = {
+    "console",
+    "getmodule",
+    "sendfile",
+    "execute",
+    "sendmodule",
+    "invokeModule",
+    "module",
+    "invokeBuiltin",
+    "getfile",
+    "builtin",
+    "evaluate",
+}
 
 
 @pytest.fixture
@@ -61,13 +73,15 @@ def scratch_modules():
 
 # ---- helpers --------------------------------------------------------------------------------------
 
+
 def test_module_all_and_class_paths():
     assert flame.__all__ == ["connect", "start", "createModule", "Flame"]
     for cls in (flame.FlameModule, flame.FlameBuiltin, flame.RemoteInteractiveConsole, flame.Flame):
         assert cls.__module__ == "Pyro4.utils.flame"
         assert cls.__qualname__ == cls.__name__
-    assert flame.RemoteInteractiveConsole.LineSendingConsole.__qualname__ == \
-        "RemoteInteractiveConsole.LineSendingConsole"
+    assert (
+        flame.RemoteInteractiveConsole.LineSendingConsole.__qualname__ == "RemoteInteractiveConsole.LineSendingConsole"
+    )
 
 
 def test_fix_exec_source_newlines():
@@ -88,6 +102,7 @@ def test_create_module_dotted_and_importable(scratch_modules):
     assert module.twice(21) == 42
     assert namespace["flametest_pkg"] is sys.modules["flametest_pkg"]
     import flametest_pkg.sub.mod
+
     assert flametest_pkg.sub.mod is module
     # the chain is reused: a second module in the same package keeps the first
     flame.createModule("flametest_pkg.sub.other", "value = 1")
@@ -103,9 +118,10 @@ def test_create_module_reports_filename_in_errors(scratch_modules):
 
 # ---- refusals -------------------------------------------------------------------------------------
 
+
 def test_start_refuses_when_disabled():
     Pyro4.config.SERIALIZERS_ACCEPTED = {"pickle"}
-    assert Pyro4.config.FLAME_ENABLED is False   # disabled by default
+    assert Pyro4.config.FLAME_ENABLED is False  # disabled by default
     with pytest.raises(Pyro4.errors.SecurityError) as x:
         flame.start(object())
     assert str(x.value) == "Flame is disabled in the server configuration"
@@ -134,6 +150,7 @@ def test_connect_requires_pickle_serializer():
 
 
 # ---- the Flame object through a daemon ------------------------------------------------------------
+
 
 def test_registered_name_and_metadata(flame_daemon, flame_proxy):
     daemon, uri = flame_daemon
@@ -173,7 +190,7 @@ def test_flame_module_attribute_is_remote_method(flame_proxy):
         assert isinstance(remote_os.path, Pyro4.core._RemoteMethod)
         assert remote_os.path.basename("/a/b.txt") == "b.txt"
         with pytest.raises(AttributeError):
-            remote_os.__getnewargs_ex__
+            remote_os.__getnewargs_ex__()  # a protocol probe, not a remote call
 
 
 def test_flame_module_pickles_as_its_dict(flame_proxy):
@@ -207,8 +224,11 @@ def test_console_object(flame_proxy, flame_daemon):
         assert isinstance(console, flame.RemoteInteractiveConsole)
         remote = console.remoteconsole
         banner = remote.get_banner()
-        assert banner == "Python %s on %s\n(Remote console on %s)" % (sys.version, sys.platform,
-                                                                       flame_daemon[0].locationStr)
+        assert banner == "Python %s on %s\n(Remote console on %s)" % (
+            sys.version,
+            sys.platform,
+            flame_daemon[0].locationStr,
+        )
         assert remote.push_and_get_output("x = 6 * 7") == ("", False)
         assert remote.push_and_get_output("print(x)") == ("42\n", False)
         assert remote.push_and_get_output("for i in range(2):") == ("", True)
@@ -225,6 +245,7 @@ def test_console_object(flame_proxy, flame_daemon):
 
 def test_console_interact_with_piped_input(flame_proxy, monkeypatch, capsys):
     import io
+
     monkeypatch.setattr(sys, "stdin", io.StringIO("y = 3 * 5\nprint(y)\n"))
     with flame_proxy.console() as console:
         console.interact()
@@ -234,6 +255,7 @@ def test_console_interact_with_piped_input(flame_proxy, monkeypatch, capsys):
 
 
 # ---- pyro4-flameserver ----------------------------------------------------------------------------
+
 
 def test_flameserver_main_in_process(capsys):
     Pyro4.config.FLAME_ENABLED = True
@@ -247,7 +269,8 @@ def test_flameserver_main_in_process(capsys):
         "Starting Pyro Flame server.",
         "Warning: HMAC key not set. Anyone can connect to this server!",
         "server uri: %s" % uri,
-        "server is running."]
+        "server is running.",
+    ]
 
 
 def test_flameserver_help(capsys):
@@ -262,8 +285,10 @@ def test_flameserver_help(capsys):
 def test_flameserver_process_refuses_unless_enabled(tool_processes):  # noqa: F811
     process = tool_processes(["-m", "Pyro4.utils.flameserver", "-H", "127.0.0.1"])
     assert process.wait() == 1
-    assert process.stdout_lines == ["Starting Pyro Flame server.",
-                                    "Warning: HMAC key not set. Anyone can connect to this server!"]
+    assert process.stdout_lines == [
+        "Starting Pyro Flame server.",
+        "Warning: HMAC key not set. Anyone can connect to this server!",
+    ]
     assert process.stderr_lines[-1] == "Pyro4.errors.SecurityError: Flame is disabled in the server configuration"
 
 
@@ -274,13 +299,15 @@ def test_flameserver_process_with_remote_console(tool_processes, tmp_path):  # n
     server.wait_for_line("server is running.")
     assert "Warning: HMAC key not set. Anyone can connect to this server!" not in server.stdout_lines
     location = Pyro4.URI(uri).location
-    client_code = ("import sys, Pyro4; from Pyro4.utils import flame\n"
-                   "Pyro4.config.SERIALIZER = 'pickle'\n"
-                   "with flame.connect(sys.argv[1], hmac_key=b'flamekey') as f:\n"
-                   "    print('evaluated', f.evaluate('2**10'))\n"
-                   "    with f.console() as console:\n"
-                   "        console.remoteconsole._pyroHmacKey = b'flamekey'  # keys never travel in replies\n"
-                   "        console.interact()\n")
+    client_code = (
+        "import sys, Pyro4; from Pyro4.utils import flame\n"
+        "Pyro4.config.SERIALIZER = 'pickle'\n"
+        "with flame.connect(sys.argv[1], hmac_key=b'flamekey') as f:\n"
+        "    print('evaluated', f.evaluate('2**10'))\n"
+        "    with f.console() as console:\n"
+        "        console.remoteconsole._pyroHmacKey = b'flamekey'  # keys never travel in replies\n"
+        "        console.interact()\n"
+    )
     client = tool_processes(["-c", client_code, location], stdin_text="import os\nprint(os.getpid() * 0 + 99)\n")
     assert client.wait() == 0, client.stderr_lines
     assert client.stdout_lines[0] == "evaluated 1024"
@@ -292,13 +319,15 @@ def test_flameserver_process_with_remote_console(tool_processes, tmp_path):  # n
 
 # ---- wire format ----------------------------------------------------------------------------------
 
+
 class FakeDaemon(object):
     def uriFor(self, obj):
-        return Pyro4.URI("PYRO:Pyro.Flame@127.0.0.1:37511")   # the address in the captured vector
+        return Pyro4.URI("PYRO:Pyro.Flame@127.0.0.1:37511")  # the address in the captured vector
 
 
 class FakeFlameServer(object):
     """Stands in for the Flame object (as creator) and for its proxy (as receiver of invokeModule)."""
+
     _pyroDaemon = FakeDaemon()
 
     def __init__(self):

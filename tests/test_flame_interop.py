@@ -1,12 +1,13 @@
 """Flame against real Pyro4 4.82 (its own virtualenv, separate processes): both directions."""
+
 import json
 import os
 
 import pytest
+from test_echoserver import tool_processes  # noqa: F401  (fixture)
 
 import Pyro4
 from Pyro4.utils import flame
-from test_echoserver import tool_processes  # noqa: F401  (fixture)
 
 REAL_PYTHON = os.environ.get("PYRO4_482_PYTHON", "/work/pyro4-4.82-venv/bin/python")
 
@@ -57,8 +58,9 @@ def test_real_client_against_our_flameserver(tool_processes):  # noqa: F811
 
 
 def test_our_client_against_real_flameserver(tool_processes):  # noqa: F811
-    server = tool_processes(["-m", "Pyro4.utils.flameserver", "-H", "127.0.0.1", "-p", "0"], env=_FLAME_ENV,
-                            executable=REAL_PYTHON)
+    server = tool_processes(
+        ["-m", "Pyro4.utils.flameserver", "-H", "127.0.0.1", "-p", "0"], env=_FLAME_ENV, executable=REAL_PYTHON
+    )
     location = Pyro4.URI(server.wait_for_line("server uri: ").split(": ", 1)[1]).location
     Pyro4.config.SERIALIZER = "pickle"
     with flame.connect(location) as remote:

@@ -1,4 +1,5 @@
 """The HTTP gateway: the WSGI app in-process (routing, parameters, keys, calls, home page) and over HTTP."""
+
 import io
 import json
 import re
@@ -11,6 +12,7 @@ import uuid
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from test_echoserver import free_port, tool_processes  # noqa: F401  (fixture)
 
 import Pyro4
 import Pyro4.errors
@@ -18,7 +20,6 @@ import Pyro4.naming
 from Pyro4.test.echoserver import EchoServer
 from Pyro4.utils import httpgateway
 from Pyro4.utils.httpgateway import pyro_app
-from test_echoserver import free_port, tool_processes  # noqa: F401  (fixture)
 
 
 class Response(object):
@@ -32,8 +33,13 @@ class Response(object):
 
 def call_app(path, query="", method="GET", body=b"", headers=None, content_type="application/x-www-form-urlencoded"):
     """Run one request through pyro_app; returns (Response, body bytes, text written to wsgi.errors)."""
-    environ = {"PATH_INFO": path, "QUERY_STRING": query, "REQUEST_METHOD": method,
-               "wsgi.input": io.BytesIO(body), "wsgi.errors": io.StringIO()}
+    environ = {
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "REQUEST_METHOD": method,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+    }
     if body:
         environ["CONTENT_LENGTH"] = str(len(body))
         environ["CONTENT_TYPE"] = content_type
@@ -47,11 +53,9 @@ def call_app(path, query="", method="GET", body=b"", headers=None, content_type=
 @pytest.fixture(autouse=True)
 def app_settings():
     """pyro_app's function attributes are global settings: restore them after each test."""
-    saved = (pyro_app.ns_regex, pyro_app.hmac_key, pyro_app.gateway_key, pyro_app.comm_timeout,
-             httpgateway._nameserver)
+    saved = (pyro_app.ns_regex, pyro_app.hmac_key, pyro_app.gateway_key, pyro_app.comm_timeout, httpgateway._nameserver)
     yield
-    (pyro_app.ns_regex, pyro_app.hmac_key, pyro_app.gateway_key, pyro_app.comm_timeout,
-     httpgateway._nameserver) = saved
+    (pyro_app.ns_regex, pyro_app.hmac_key, pyro_app.gateway_key, pyro_app.comm_timeout, httpgateway._nameserver) = saved
 
 
 class FakeNameServer(object):
@@ -67,7 +71,7 @@ class FakeNameServer(object):
         return {name: "not-a-uri-" + name for name in self.names}
 
     def lookup(self, name):
-        pass   # recorded in the batch
+        pass  # recorded in the batch
 
     def _pyroBatch(self):
         return self
@@ -83,6 +87,7 @@ class FakeNameServer(object):
 
 
 # ---- module surface -------------------------------------------------------------------------------
+
 
 def test_module_surface():
     assert httpgateway.__all__ == ["pyro_app", "main"]
@@ -105,6 +110,7 @@ def test_singlyfy_parameters():
 
 
 # ---- routing --------------------------------------------------------------------------------------
+
 
 def test_root_redirects_to_pyro():
     response, body, _ = call_app("/")
@@ -156,15 +162,25 @@ def test_request_parameters():
     environ = {"REQUEST_METHOD": "GET", "QUERY_STRING": "a=1&b=&c=x&c=y&d=%C3%A9+z"}
     assert parse(environ) == {"a": ["1"], "c": ["x", "y"], "d": ["\u00e9 z"]}
     body = b"message=posted&empty="
-    environ = {"REQUEST_METHOD": "POST", "QUERY_STRING": "extra=q", "CONTENT_LENGTH": str(len(body)),
-               "CONTENT_TYPE": "application/x-www-form-urlencoded; charset=utf-8", "wsgi.input": io.BytesIO(body)}
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "QUERY_STRING": "extra=q",
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/x-www-form-urlencoded; charset=utf-8",
+        "wsgi.input": io.BytesIO(body),
+    }
     assert parse(environ) == {"message": ["posted"], "extra": ["q"]}
-    environ = {"REQUEST_METHOD": "POST", "CONTENT_LENGTH": "bogus", "CONTENT_TYPE": "application/x-www-form-urlencoded",
-               "wsgi.input": io.BytesIO(b"a=1")}
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_LENGTH": "bogus",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "wsgi.input": io.BytesIO(b"a=1"),
+    }
     assert parse(environ) == {}
 
 
 # ---- home page ------------------------------------------------------------------------------------
+
 
 def test_home_page_with_fake_nameserver(monkeypatch):
     fake = FakeNameServer(["http.b", "http.a"])
@@ -188,6 +204,7 @@ def test_home_page_with_fake_nameserver(monkeypatch):
 def test_home_page_without_nameserver(monkeypatch, capsys):
     def no_nameserver(hmac=None):
         raise Pyro4.errors.NamingError("Failed to locate the nameserver")
+
     monkeypatch.setattr(httpgateway, "get_nameserver", no_nameserver)
     response, body, _ = call_app("/pyro/")
     assert response.status == "500 Internal Server Error"
@@ -198,6 +215,7 @@ def test_home_page_without_nameserver(monkeypatch, capsys):
 
 # ---- calls through a real name server and echo server ----------------------------------------------
 
+
 @pytest.fixture
 def pyro_servers():
     """A name server and an echo server on loopback, each served by a thread; yields the NS uri."""
@@ -207,7 +225,7 @@ def pyro_servers():
     echo_uri = echo_daemon.register(EchoServer(), "test.echoserver")
     dead_daemon = Pyro4.Daemon(host="127.0.0.1", port=0)
     dead_uri = Pyro4.URI("PYRO:gone@%s" % dead_daemon.locationStr)
-    dead_daemon.close()   # its address now refuses connections
+    dead_daemon.close()  # its address now refuses connections
     loops = [threading.Thread(target=d.requestLoop, daemon=True) for d in (ns_daemon, echo_daemon)]
     for loop in loops:
         loop.start()
@@ -229,13 +247,14 @@ def pyro_servers():
 def gateway(pyro_servers, monkeypatch):
     """pyro_app wired to the test name server, exposing Pyro.* and test.* names."""
     pyro_app.ns_regex = r"Pyro\.|test\."
-    pyro_app.comm_timeout = 20.0   # a broken server makes the test fail, not hang
+    pyro_app.comm_timeout = 20.0  # a broken server makes the test fail, not hang
     nameservers = []
 
     def get_test_nameserver(hmac=None):
         if not nameservers:
             nameservers.append(Pyro4.Proxy(pyro_servers))
         return nameservers[0]
+
     monkeypatch.setattr(httpgateway, "get_nameserver", get_test_nameserver)
     yield pyro_servers
     for proxy in nameservers:
@@ -258,8 +277,9 @@ def test_call_echo(gateway):
 
 def test_correlation_id_header_is_used(gateway):
     corr = str(uuid.uuid4())
-    response, _, _ = call_app("/pyro/test.echoserver/echo", query="message=x",
-                              headers={"HTTP_X_PYRO_CORRELATION_ID": corr})
+    response, _, _ = call_app(
+        "/pyro/test.echoserver/echo", query="message=x", headers={"HTTP_X_PYRO_CORRELATION_ID": corr}
+    )
     assert response.headers[1] == ("X-Pyro-Correlation-Id", corr)
     response, body, errors_text = call_app("/pyro/test.echoserver/echo", headers={"HTTP_X_PYRO_CORRELATION_ID": "nope"})
     assert response.status == "500 Internal Server Error"
@@ -306,25 +326,28 @@ def test_remote_exception_is_relayed(gateway):
 
 
 def test_oneway_option(gateway):
-    response, body, _ = call_app("/pyro/test.echoserver/echo", query="message=x",
-                                 headers={"HTTP_X_PYRO_OPTIONS": "oneway"})
+    response, body, _ = call_app(
+        "/pyro/test.echoserver/echo", query="message=x", headers={"HTTP_X_PYRO_OPTIONS": "oneway"}
+    )
     assert response.status == "200 OK" and body == b""
     response, body, _ = call_app("/pyro/test.echoserver/oneway_echo", query="message=x")
     assert response.status == "200 OK" and body == b""
 
 
 def test_failures_become_json_errors(gateway):
-    cases = {"/pyro/test.unknown/echo": "Pyro4.errors.NamingError",
-             "/pyro/test.gone/echo": "Pyro4.errors.CommunicationError",
-             "/pyro/test.echoserver/nosuchmethod": "builtins.AttributeError",
-             "/pyro/test.echoserver/_pyroRelease": "builtins.AttributeError"}
+    cases = {
+        "/pyro/test.unknown/echo": "Pyro4.errors.NamingError",
+        "/pyro/test.gone/echo": "Pyro4.errors.CommunicationError",
+        "/pyro/test.echoserver/nosuchmethod": "builtins.AttributeError",
+        "/pyro/test.echoserver/_pyroRelease": "builtins.AttributeError",
+    }
     for path, error_class in cases.items():
         response, body, errors_text = call_app(path)
         assert response.status == "500 Internal Server Error", path
         assert response.headers == [("Content-Type", "application/json; charset=utf-8")]
         error = json_body(body)
         assert error["__class__"] == error_class and error["__exception__"] is True
-        assert errors_text.startswith("ERROR handling %s with params {}:" % path[len("/pyro/"):])
+        assert errors_text.startswith("ERROR handling %s with params {}:" % path[len("/pyro/") :])
         assert "Traceback" in errors_text
 
 
@@ -335,10 +358,11 @@ def test_home_page_with_real_nameserver(gateway):
     assert page.startswith("<!DOCTYPE html>")
     assert "test.echoserver" in page and "Pyro.NameServer" in page
     assert 'data-call="test.echoserver/verbose"' in page
-    assert "??error:" in page   # test.gone can't be reached
+    assert "??error:" in page  # test.gone can't be reached
 
 
 # ---- the command as a process ---------------------------------------------------------------------
+
 
 def test_help(capsys):
     with pytest.raises(SystemExit) as x:
@@ -370,16 +394,19 @@ def http_get(url, headers=None, data=None):
 def start_gateway(tool_processes, ns_port, *options, env=None):  # noqa: F811
     run_env = {"PYRO_NS_HOST": "127.0.0.1", "PYRO_NS_PORT": str(ns_port)}
     run_env.update(env or {})
-    gateway_process = tool_processes(["-m", "Pyro4.utils.httpgateway", "-H", "127.0.0.1", "-p", "0"] + list(options),
-                                     env=run_env)
+    gateway_process = tool_processes(
+        ["-m", "Pyro4.utils.httpgateway", "-H", "127.0.0.1", "-p", "0"] + list(options), env=run_env
+    )
     line = gateway_process.wait_for_line("Pyro HTTP gateway running on ")
     return gateway_process, re.match(r"Pyro HTTP gateway running on (http://\S+/pyro/)$", line).group(1)
 
 
 def start_echo_with_nameserver(tool_processes):  # noqa: F811
     ns_port = free_port()
-    echo = tool_processes(["-m", "Pyro4.test.echoserver", "-H", "127.0.0.1", "-N"],
-                          env={"PYRO_NS_PORT": str(ns_port), "PYRO_POLLTIMEOUT": "0.2"})
+    echo = tool_processes(
+        ["-m", "Pyro4.test.echoserver", "-H", "127.0.0.1", "-N"],
+        env={"PYRO_NS_PORT": str(ns_port), "PYRO_POLLTIMEOUT": "0.2"},
+    )
     echo.wait_for_line("echoserver running.")
     return ns_port
 
@@ -389,7 +416,8 @@ def test_gateway_process_over_http(tool_processes):  # noqa: F811
     gateway_process, base = start_gateway(tool_processes, ns_port, "-e", r"Pyro\.|test\.")
     assert gateway_process.stdout_lines[:2] == [
         "Exposing objects with names matching:  Pyro\\.|test\\.",
-        "Connected to name server at:  PYRO:Pyro.NameServer@127.0.0.1:%d" % ns_port]
+        "Connected to name server at:  PYRO:Pyro.NameServer@127.0.0.1:%d" % ns_port,
+    ]
     status, headers, body = http_get(base + "test.echoserver/echo?message=hello")
     assert (status, json.loads(body)) == (200, "hello")
     assert headers["Content-Type"] == "application/json; charset=utf-8"
@@ -401,10 +429,10 @@ def test_gateway_process_over_http(tool_processes):  # noqa: F811
     assert status == 200 and list(json.loads(body)) == ["test.echoserver"]
     status, headers, body = http_get(base)
     assert status == 200 and body.startswith(b"<!DOCTYPE html>")
-    status, _, body = http_get(base.replace("/pyro/", "/"))   # redirected to the home page
+    status, _, body = http_get(base.replace("/pyro/", "/"))  # redirected to the home page
     assert status == 200 and body.startswith(b"<!DOCTYPE html>")
     status, _, body = http_get(base + "Pyro.NameServer/ping?x=1", headers={"X-Pyro-Gateway-Key": "unused"})
-    assert status == 500 and json.loads(body)["__class__"] == "builtins.TypeError"   # ping() takes no x
+    assert status == 500 and json.loads(body)["__class__"] == "builtins.TypeError"  # ping() takes no x
 
 
 def test_gateway_process_default_regex_and_gateway_key(tool_processes):  # noqa: F811
@@ -417,10 +445,13 @@ def test_gateway_process_default_regex_and_gateway_key(tool_processes):  # noqa:
 
 
 def test_gateway_process_without_nameserver(tool_processes):  # noqa: F811
-    gateway_process, base = start_gateway(tool_processes, free_port(), "-e", "",
-                                          env={"PYRO_BROADCAST_ADDRS": "127.255.255.255"})
-    assert gateway_process.stdout_lines[:2] == ["Warning: exposing all objects (no expose regex set)",
-                                                "Not yet connected to a name server."]
+    gateway_process, base = start_gateway(
+        tool_processes, free_port(), "-e", "", env={"PYRO_BROADCAST_ADDRS": "127.255.255.255"}
+    )
+    assert gateway_process.stdout_lines[:2] == [
+        "Warning: exposing all objects (no expose regex set)",
+        "Not yet connected to a name server.",
+    ]
     status, _, body = http_get(base)
     assert (status, body) == (500, b"Cannot connect to the Pyro name server. Is it running? Refresh page to retry.")
 
@@ -449,9 +480,10 @@ def test_get_nameserver_caches_and_reconnects(monkeypatch, capsys):
     def fake_locate(host=None, port=None, broadcast=True, hmac_key=None):
         located.append(hmac_key)
         return fresh
+
     monkeypatch.setattr(Pyro4.core, "_locateNS", fake_locate)
     httpgateway._nameserver = PingingNameServer(fails=True)
     assert httpgateway.get_nameserver(hmac=b"key") is fresh
     assert capsys.readouterr().out == "Connection with nameserver lost, reconnecting...\n"
-    assert httpgateway.get_nameserver(hmac=b"key") is fresh   # cached now
+    assert httpgateway.get_nameserver(hmac=b"key") is fresh  # cached now
     assert located == [b"key"]

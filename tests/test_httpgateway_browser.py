@@ -4,6 +4,7 @@ Chromium is started with ``--remote-debugging-pipe``: DevTools messages are NUL-
 file descriptors 3 (to the browser) and 4 (from the browser), so only the standard library is needed.
 An echo server (with its own name server) and the gateway run as child processes on loopback.
 """
+
 import fcntl
 import json
 import os
@@ -14,7 +15,6 @@ import sys
 import time
 
 import pytest
-
 from test_echoserver import tool_processes  # noqa: F401  (fixture)
 from test_httpgateway import start_echo_with_nameserver, start_gateway
 
@@ -22,13 +22,15 @@ pytestmark = pytest.mark.browser
 
 _BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _STEP_TIMEOUT = 15.0
-_TRAMPOLINE = ("import os, sys\n"
-               "reader, writer = int(sys.argv[1]), int(sys.argv[2])\n"
-               "os.dup2(reader, 3)\n"
-               "os.dup2(writer, 4)\n"
-               "os.close(reader)\n"
-               "os.close(writer)\n"
-               "os.execv(sys.argv[3], sys.argv[3:])\n")
+_TRAMPOLINE = (
+    "import os, sys\n"
+    "reader, writer = int(sys.argv[1]), int(sys.argv[2])\n"
+    "os.dup2(reader, 3)\n"
+    "os.dup2(writer, 4)\n"
+    "os.close(reader)\n"
+    "os.close(writer)\n"
+    "os.execv(sys.argv[3], sys.argv[3:])\n"
+)
 
 
 def _find_browser():
@@ -53,14 +55,28 @@ class DevToolsPipe(object):
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
         to_browser_r, from_browser_w = _fd_above_4(to_browser_r), _fd_above_4(from_browser_w)
-        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-proxy-server", "--remote-debugging-pipe", "--user-data-dir=" + profile_dir, "about:blank"]
+        flags = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-proxy-server",
+            "--remote-debugging-pipe",
+            "--user-data-dir=" + profile_dir,
+            "about:blank",
+        ]
         # a tiny Python trampoline moves our pipe ends to the fd numbers Chromium expects (3 and 4)
-        self.process = subprocess.Popen([sys.executable, "-c", _TRAMPOLINE, str(to_browser_r), str(from_browser_w),
-                                         browser] + flags,
-                                        pass_fds=(to_browser_r, from_browser_w),
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _TRAMPOLINE, str(to_browser_r), str(from_browser_w), browser] + flags,
+            pass_fds=(to_browser_r, from_browser_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(to_browser_r)
         os.close(from_browser_w)
         self._buffer = b""
@@ -143,12 +159,18 @@ def _open_page(browser, url):
 
 def _click_and_read_response(browser, session, selector):
     """Click the element, wait for the page to show the gateway's answer; returns (request, response) text."""
-    clicked = browser.evaluate(session, "(function(){var e=document.querySelector(%s);"
-                                        "if(!e){return false;} e.click(); return true;})()" % json.dumps(selector))
+    clicked = browser.evaluate(
+        session,
+        "(function(){var e=document.querySelector(%s);"
+        "if(!e){return false;} e.click(); return true;})()" % json.dumps(selector),
+    )
     assert clicked, "nothing on the page matches " + selector
     response = browser.wait_until(
-        session, "(function(){var r=document.getElementById('pyro-response');"
-                 "return r.className !== 'pending' && r.textContent;})()", "the response of " + selector)
+        session,
+        "(function(){var r=document.getElementById('pyro-response');"
+        "return r.className !== 'pending' && r.textContent;})()",
+        "the response of " + selector,
+    )
     request = browser.evaluate(session, "document.getElementById('pyro-request').textContent")
     return request, response
 

@@ -1,9 +1,9 @@
 """The HTTP gateway with real Pyro4 4.82 peers (own virtualenv, separate processes), both ways round."""
+
 import json
 import os
 
 import pytest
-
 from test_echoserver import free_port, tool_processes  # noqa: F401  (fixture)
 from test_httpgateway import http_get, start_echo_with_nameserver, start_gateway
 
@@ -31,8 +31,11 @@ def _check_echo_calls(base):
 
 def test_our_gateway_with_real_echoserver_and_nameserver(tool_processes):  # noqa: F811
     ns_port = free_port()
-    echo = tool_processes(["-m", "Pyro4.test.echoserver", "-H", "127.0.0.1", "-N"],
-                          env={"PYRO_NS_PORT": str(ns_port)}, executable=REAL_PYTHON)
+    echo = tool_processes(
+        ["-m", "Pyro4.test.echoserver", "-H", "127.0.0.1", "-N"],
+        env={"PYRO_NS_PORT": str(ns_port)},
+        executable=REAL_PYTHON,
+    )
     echo.wait_for_line("echoserver running.")
     _, base = start_gateway(tool_processes, ns_port, "-e", r"Pyro\.|test\.")
     _check_echo_calls(base)
@@ -41,8 +44,21 @@ def test_our_gateway_with_real_echoserver_and_nameserver(tool_processes):  # noq
 def test_real_gateway_with_our_echoserver_and_nameserver(tool_processes):  # noqa: F811
     ns_port = start_echo_with_nameserver(tool_processes)
     port = free_port()
-    gateway = tool_processes(["-W", "ignore::DeprecationWarning", "-m", "Pyro4.utils.httpgateway",
-                              "-H", "127.0.0.1", "-p", str(port), "-e", r"Pyro\.|test\."],
-                             env={"PYRO_NS_HOST": "127.0.0.1", "PYRO_NS_PORT": str(ns_port)}, executable=REAL_PYTHON)
+    gateway = tool_processes(
+        [
+            "-W",
+            "ignore::DeprecationWarning",
+            "-m",
+            "Pyro4.utils.httpgateway",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-e",
+            r"Pyro\.|test\.",
+        ],
+        env={"PYRO_NS_HOST": "127.0.0.1", "PYRO_NS_PORT": str(ns_port)},
+        executable=REAL_PYTHON,
+    )
     gateway.wait_for_line("Pyro HTTP gateway running on ")
     _check_echo_calls("http://127.0.0.1:%d/pyro/" % port)

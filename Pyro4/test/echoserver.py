@@ -2,6 +2,7 @@
 
 The command-line behaviour (options, printed lines) is that of Pyro4 4.82's tool, see CLI.md §4.
 """
+
 import sys
 import threading
 import time
@@ -15,9 +16,11 @@ __all__ = ["EchoServer"]
 
 _SLOW_SECONDS = 5.0
 
+
 @core.expose
 class EchoServer(object):
     """Echoes what it gets, and has a few methods that misbehave on purpose (errors, slowness, nan)."""
+
     _verbose = False
     _must_shutdown = False
 

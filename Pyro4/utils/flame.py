@@ -6,6 +6,7 @@ execution, files and an interactive console. It is therefore disabled unless
 results (``FlameModule``, ``FlameBuiltin``, ``RemoteInteractiveConsole``) travel as pickled objects.
 Those classes keep their ``Pyro4.utils.flame`` module path: it is part of the pickled bytes.
 """
+
 import builtins
 import code
 import contextlib
@@ -20,6 +21,7 @@ from Pyro4 import constants, core, errors
 from Pyro4.configuration import config
 
 __all__ = ["connect", "start", "createModule", "Flame"]
+
 
 # Dunder lookups (pickle's __getnewargs_ex__, copy's __deepcopy__, __setstate__ on a half-built
 # object ...) must not turn into remote calls: they are protocol probes, not module attributes.
@@ -106,8 +108,13 @@ class FlameModule(object):
         self.flameserver._pyroRelease()
 
     def __repr__(self):
-        return "<%s.%s at 0x%x; module '%s' at %s>" % (self.__class__.__module__, self.__class__.__name__,
-                                                       id(self), self.module, _location_of(self.flameserver))
+        return "<%s.%s at 0x%x; module '%s' at %s>" % (
+            self.__class__.__module__,
+            self.__class__.__name__,
+            id(self),
+            self.module,
+            _location_of(self.flameserver),
+        )
 
 
 class FlameBuiltin(object):
@@ -127,8 +134,13 @@ class FlameBuiltin(object):
         self.flameserver._pyroRelease()
 
     def __repr__(self):
-        return "<%s.%s at 0x%x; builtin '%s' at %s>" % (self.__class__.__module__, self.__class__.__name__,
-                                                        id(self), self.builtin, _location_of(self.flameserver))
+        return "<%s.%s at 0x%x; builtin '%s' at %s>" % (
+            self.__class__.__module__,
+            self.__class__.__name__,
+            id(self),
+            self.builtin,
+            _location_of(self.flameserver),
+        )
 
 
 @core.expose
@@ -194,8 +206,12 @@ class RemoteInteractiveConsole(object):
         self.close()
 
     def __repr__(self):
-        return "<%s.%s at 0x%x; for %s>" % (self.__class__.__module__, self.__class__.__name__,
-                                            id(self), self.remoteconsole._pyroUri.location)
+        return "<%s.%s at 0x%x; for %s>" % (
+            self.__class__.__module__,
+            self.__class__.__name__,
+            id(self),
+            self.remoteconsole._pyroUri.location,
+        )
 
 
 def _accepts_only_pickle():
@@ -250,7 +266,7 @@ class Flame(object):
     def sendfile(self, filename, filedata):
         fd = os.open(filename, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as target:
-            os.chmod(filename, 0o600)   # an existing file keeps its mode in os.open
+            os.chmod(filename, 0o600)  # an existing file keeps its mode in os.open
             target.write(filedata)
 
     def getfile(self, filename):

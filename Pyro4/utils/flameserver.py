@@ -1,4 +1,5 @@
 """The ``pyro4-flameserver`` command: a daemon that serves nothing but a Flame object (CLI.md §5)."""
+
 import sys
 from optparse import OptionParser
 
@@ -21,7 +22,7 @@ def _start_flame(daemon):
     try:
         return flame.start(daemon)
     except BaseException:
-        daemon.close()   # don't leave the listening socket behind when Flame refuses to start
+        daemon.close()  # don't leave the listening socket behind when Flame refuses to start
         raise
 
 

@@ -8,6 +8,7 @@ arguments (string values) using the json serializer, and relays the server's JSO
 Unlike Pyro4 4.82 this module does not use the ``cgi`` module, which Python 3.13 removed: query
 strings and url-encoded form bodies are parsed with ``urllib.parse`` to the same result [D].
 """
+
 import hmac
 import html
 import re
@@ -30,12 +31,14 @@ __all__ = ["pyro_app", "main"]
 _nameserver = None
 _NAMESERVER_ATTEMPTS = 3
 _MAX_LISTED_NAMES = 10
-_MAX_FORM_BODY = 10 * 1024 * 1024   # a form post is small; refuse to buffer unbounded bodies
+_MAX_FORM_BODY = 10 * 1024 * 1024  # a form post is small; refuse to buffer unbounded bodies
 _JSON_CONTENT_TYPE = ("Content-Type", "application/json; charset=utf-8")
 _DEFAULT_EXPOSE_REGEX = r"http\."
 _IMPORT_TIME_COMMTIMEOUT = config.COMMTIMEOUT
-_KEYS_OPTION_WARNING = ("using -k and/or -g to supply keys on the command line is a security problem "
-                        "and is deprecated since Pyro 4.72. See the documentation for an alternative.")
+_KEYS_OPTION_WARNING = (
+    "using -k and/or -g to supply keys on the command line is a security problem "
+    "and is deprecated since Pyro 4.72. See the documentation for an alternative."
+)
 
 
 def get_nameserver(hmac=None):
@@ -176,9 +179,10 @@ def _call_object(object_name, method, parameters, options, correlation_id, start
 def _exception_as_json(exc):
     try:
         return json.dumps(util.SerializerBase.class_to_dict(exc), default=repr).encode("utf-8")
-    except Exception:   # never fail the error report itself
-        return json.dumps({"__class__": type(exc).__name__, "__exception__": True,
-                           "args": [str(exc)], "attributes": {}}).encode("utf-8")
+    except Exception:  # never fail the error report itself
+        return json.dumps(
+            {"__class__": type(exc).__name__, "__exception__": True, "args": [str(exc)], "attributes": {}}
+        ).encode("utf-8")
 
 
 def process_pyro_request(environ, path, parameters, start_response):
@@ -217,7 +221,7 @@ def pyro_app(environ, start_response):
     if environ.get("REQUEST_METHOD") not in ("GET", "POST"):
         return invalid_request(start_response)
     parameters = singlyfy_parameters(_request_parameters(environ))
-    return process_pyro_request(environ, path[len("pyro/"):], parameters, start_response)
+    return process_pyro_request(environ, path[len("pyro/") :], parameters, start_response)
 
 
 pyro_app.ns_regex = _DEFAULT_EXPOSE_REGEX
@@ -227,6 +231,7 @@ pyro_app.comm_timeout = _IMPORT_TIME_COMMTIMEOUT
 
 
 # ---- the home page --------------------------------------------------------------------------------
+
 
 def _call_link(path, text):
     """A link that, on the home page, performs the gateway call ``/pyro/<path>`` in the page itself."""
@@ -240,8 +245,9 @@ def _object_row(name, uri):
         proxy._pyroBind()
         methods = ", ".join(html.escape(m) for m in sorted(proxy._pyroMethods)) or "-"
         url_name = quote(name, safe="")
-        attributes = ", ".join(_call_link(url_name + "/" + quote(a, safe=""), a)
-                               for a in sorted(proxy._pyroAttrs)) or "-"
+        attributes = (
+            ", ".join(_call_link(url_name + "/" + quote(a, safe=""), a) for a in sorted(proxy._pyroAttrs)) or "-"
+        )
     return methods, attributes
 
 
@@ -279,14 +285,18 @@ def return_homepage(environ, start_response):
         nameserver = get_nameserver(hmac=pyro_app.hmac_key)
     except errors.NamingError as x:
         print("Name server error:", x)
-        return _text_response(start_response, "500 Internal Server Error",
-                              "Cannot connect to the Pyro name server. Is it running? Refresh page to retry.")
+        return _text_response(
+            start_response,
+            "500 Internal Server Error",
+            "Cannot connect to the Pyro name server. Is it running? Refresh page to retry.",
+        )
     page = string.Template(index_page_template).substitute(
         ns_location=html.escape(str(nameserver._pyroUri.location)),
         ns_regex=html.escape(pyro_app.ns_regex or "(none: every registered object is reachable)"),
         object_rows=_object_table(environ, nameserver),
         max_listed=_MAX_LISTED_NAMES,
-        pyro_version=html.escape(constants.VERSION))
+        pyro_version=html.escape(constants.VERSION),
+    )
     start_response("200 OK", [("Content-Type", "text/html")])
     return [page.encode("utf-8")]
 
@@ -338,15 +348,28 @@ $object_rows
 </table>
 
 <h2>Try it</h2>
-<p>These examples call the name server and the built-in echo server (<code>pyro4-test-echoserver -n</code>)
-through this gateway. They only work when those object names match the expose expression.</p>
+<p>These examples call the name server and the built-in echo server
+(<code>pyro4-test-echoserver -n</code>) through this gateway. They only work when those object
+names match the expose expression.</p>
 <ul id="examples">
-<li><button type="button" data-call="Pyro.NameServer/$$meta">Pyro.NameServer/$$meta</button> the name server's methods and attributes</li>
-<li><button type="button" data-call="Pyro.NameServer/list">Pyro.NameServer/list</button> all registrations</li>
-<li><button type="button" data-call="Pyro.NameServer/list?prefix=test.">Pyro.NameServer/list?prefix=test.</button> registrations whose names start with <code>test.</code></li>
-<li><button type="button" data-call="Pyro.NameServer/lookup?name=Pyro.NameServer">Pyro.NameServer/lookup?name=Pyro.NameServer</button> the name server's own URI</li>
-<li><button type="button" data-call="test.echoserver/echo?message=Hi%20there!">test.echoserver/echo?message=Hi%20there!</button> echoes the message</li>
-<li><button type="button" data-call="test.echoserver/error">test.echoserver/error</button> a call that raises an exception on the server</li>
+<li><button type="button" data-call="Pyro.NameServer/$$meta">
+    Pyro.NameServer/$$meta</button>
+    the name server's methods and attributes</li>
+<li><button type="button" data-call="Pyro.NameServer/list">
+    Pyro.NameServer/list</button>
+    all registrations</li>
+<li><button type="button" data-call="Pyro.NameServer/list?prefix=test.">
+    Pyro.NameServer/list?prefix=test.</button>
+    registrations whose names start with <code>test.</code></li>
+<li><button type="button" data-call="Pyro.NameServer/lookup?name=Pyro.NameServer">
+    Pyro.NameServer/lookup?name=Pyro.NameServer</button>
+    the name server's own URI</li>
+<li><button type="button" data-call="test.echoserver/echo?message=Hi%20there!">
+    test.echoserver/echo?message=Hi%20there!</button>
+    echoes the message</li>
+<li><button type="button" data-call="test.echoserver/error">
+    test.echoserver/error</button>
+    a call that raises an exception on the server</li>
 </ul>
 <h3>Request</h3>
 <pre id="pyro-request">(click an example)</pre>
@@ -375,7 +398,8 @@ through this gateway. They only work when those object names match the expose ex
         responseView.className = "pending";
         xhr.open("GET", url);
         xhr.onload = function () {
-            responseView.textContent = "HTTP " + xhr.status + " " + xhr.statusText + "\\n" + prettyJson(xhr.responseText);
+            var statusLine = "HTTP " + xhr.status + " " + xhr.statusText;
+            responseView.textContent = statusLine + "\\n" + prettyJson(xhr.responseText);
             responseView.className = xhr.status === 200 ? "ok" : "error";
         };
         xhr.onerror = function () {
@@ -402,22 +426,29 @@ through this gateway. They only work when those object names match the expose ex
 
 # ---- command line ---------------------------------------------------------------------------------
 
+
 def _option_parser():
     parser = OptionParser()
     parser.add_option("-H", "--host", default="localhost", help="hostname to bind server on (default=%default)")
     parser.add_option("-p", "--port", type="int", default=8080, help="port to bind server on (default=%default)")
-    parser.add_option("-e", "--expose", default=_DEFAULT_EXPOSE_REGEX,
-                      help="a regex of object names to expose (default=%default)")
+    parser.add_option(
+        "-e", "--expose", default=_DEFAULT_EXPOSE_REGEX, help="a regex of object names to expose (default=%default)"
+    )
     parser.add_option("-k", "--pyrokey", help="the HMAC key to use to connect with Pyro (deprecated)")
     parser.add_option("-g", "--gatewaykey", help="the api key to use to connect to the gateway itself")
-    parser.add_option("-t", "--timeout", type="float", default=_IMPORT_TIME_COMMTIMEOUT,
-                      help="Pyro timeout value to use (COMMTIMEOUT setting, default=%default)")
+    parser.add_option(
+        "-t",
+        "--timeout",
+        type="float",
+        default=_IMPORT_TIME_COMMTIMEOUT,
+        help="Pyro timeout value to use (COMMTIMEOUT setting, default=%default)",
+    )
     return parser
 
 
 def _configure_app(options):
     if options.pyrokey or options.gatewaykey:
-        warnings.warn(_KEYS_OPTION_WARNING)
+        warnings.warn(_KEYS_OPTION_WARNING, stacklevel=3)
     pyrokey = _key_from_cli_or_env(options.pyrokey, "-k", "PYRO_HMAC_KEY")
     gatewaykey = _key_from_cli_or_env(options.gatewaykey, "-g", "PYRO_HTTPGATEWAY_KEY")
     pyro_app.hmac_key = (pyrokey or "").encode("utf-8")
