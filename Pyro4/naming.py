@@ -4,6 +4,7 @@ it, the UDP broadcast responder clients use to find it, and the ``pyro4-ns`` com
 ``locateNS`` and ``resolve`` live in :mod:`Pyro4.core` (clients need them without importing this
 module); they are re-exported here because that is where Pyro4 users look for them.
 """
+
 import inspect
 import logging
 import os
@@ -195,8 +196,9 @@ class NameServer(object):
             _check_metadata(metadata_any, "metadata_any")
             wanted = set(metadata_any)
             keep = lambda name, entry: not wanted.isdisjoint(entry[1] or ())  # noqa: E731
-        result = self.storage.optimized_metadata_search(metadata_all=metadata_all, metadata_any=metadata_any,
-                                                         return_metadata=return_metadata)
+        result = self.storage.optimized_metadata_search(
+            metadata_all=metadata_all, metadata_any=metadata_any, return_metadata=return_metadata
+        )
         if result is None:
             result = self._filtered(keep, return_metadata)
         return result
@@ -212,6 +214,7 @@ def _create_storage(storage):
         return MemoryStorage()
     if storage.startswith("dbm:") and len(storage) > 4:
         from Pyro4.naming_storage import DbmStorage
+
         dbmfile = storage[4:]
         log.debug("using persistent dbm storage in file %s", dbmfile)
         print("Warning: the DbmStorage doesn't support metadata.")
@@ -219,6 +222,7 @@ def _create_storage(storage):
         return DbmStorage(dbmfile)
     if storage.startswith("sql:") and len(storage) > 4:
         from Pyro4.naming_storage import SqlStorage
+
         sqlfile = storage[4:]
         log.debug("using persistent sql storage in file %s", sqlfile)
         return SqlStorage(sqlfile)
@@ -284,12 +288,13 @@ class NameServerDaemon(core.Daemon):
             return super().handleRequest(conn)
         except errors.ProtocolError as x:
             # a warning is visible on the name server's console, where a log line usually isn't
-            warnings.warn("Pyro protocol error occurred: " + str(x))
+            warnings.warn("Pyro protocol error occurred: " + str(x), stacklevel=2)
             raise
 
 
 class AutoCleaner(threading.Thread):
     """Periodically removes registrations whose objects can no longer be reached."""
+
     min_autoclean_value = 3
     max_unreachable_time = 20.0
     loop_delay = 2.0
@@ -480,8 +485,18 @@ def _create_broadcast_server(daemon, bchost, bcport):
     return BroadcastServer(internalUri, bchost, bcport, ipv6=daemon.sock.family == socket.AF_INET6)
 
 
-def startNS(host=None, port=None, enableBroadcast=True, bchost=None, bcport=None, unixsocket=None,
-            nathost=None, natport=None, storage=None, hmac=None):
+def startNS(
+    host=None,
+    port=None,
+    enableBroadcast=True,
+    bchost=None,
+    bcport=None,
+    unixsocket=None,
+    nathost=None,
+    natport=None,
+    storage=None,
+    hmac=None,
+):
     """Create a name server (not yet running); returns (uri, daemon, broadcast server or None)."""
     daemon = NameServerDaemon(host, port, unixsocket, nathost=nathost, natport=natport, storage=storage)
     try:
@@ -498,8 +513,18 @@ def startNS(host=None, port=None, enableBroadcast=True, bchost=None, bcport=None
     return nsUri, daemon, bcserver
 
 
-def startNSloop(host=None, port=None, enableBroadcast=True, bchost=None, bcport=None, unixsocket=None,
-                nathost=None, natport=None, storage=None, hmac=None):
+def startNSloop(
+    host=None,
+    port=None,
+    enableBroadcast=True,
+    bchost=None,
+    bcport=None,
+    unixsocket=None,
+    nathost=None,
+    natport=None,
+    storage=None,
+    hmac=None,
+):
     """Run a name server (with broadcast responder) until it is shut down or interrupted."""
     daemon = NameServerDaemon(host, port, unixsocket, nathost=nathost, natport=natport, storage=storage)
     daemon._pyroHmacKey = hmac
@@ -541,21 +566,26 @@ def _print_banner(daemon, hostip, hmac):
 def type_meta(class_or_object, prefix="class:"):
     """The metadata tags naming a class and its base classes (builtins left out)."""
     if inspect.isclass(class_or_object):
-        return {prefix + cls.__module__ + "." + cls.__name__
-                for cls in inspect.getmro(class_or_object) if cls.__module__ != "builtins"}
+        return {
+            prefix + cls.__module__ + "." + cls.__name__
+            for cls in inspect.getmro(class_or_object)
+            if cls.__module__ != "builtins"
+        }
     if hasattr(class_or_object, "__class__"):
         return type_meta(class_or_object.__class__, prefix)
     return frozenset()
 
 
-_HMAC_KEY_DEPRECATION = ("using -k to supply HMAC key on the command line is a security problem "
-                        "and is deprecated since Pyro 4.72. See the documentation for an alternative.")
+_HMAC_KEY_DEPRECATION = (
+    "using -k to supply HMAC key on the command line is a security problem "
+    "and is deprecated since Pyro 4.72. See the documentation for an alternative."
+)
 
 
 def _hmac_key_from_options(key):
     """The HMAC key from -k (deprecated) or from the PYRO_HMAC_KEY environment variable."""
     if key:
-        warnings.warn(_HMAC_KEY_DEPRECATION)
+        warnings.warn(_HMAC_KEY_DEPRECATION, stacklevel=2)
     if "PYRO_HMAC_KEY" in os.environ:
         if key:
             raise SystemExit("error: don't use -k and PYRO_HMAC_KEY at the same time")
@@ -569,13 +599,13 @@ def _ns_option_parser():
     parser.add_option("-p", "--port", dest="port", type="int", help="port to bind server on (0=random)")
     parser.add_option("-u", "--unixsocket", help="Unix domain socket name to bind server on")
     parser.add_option("-s", "--storage", help="Storage system to use (memory, dbm:file, sql:file)", default="memory")
-    parser.add_option("", "--bchost", dest="bchost", help="hostname to bind broadcast server on (default is \"\")")
-    parser.add_option("", "--bcport", dest="bcport", type="int",
-                      help="port to bind broadcast server on (0=random)")
+    parser.add_option("", "--bchost", dest="bchost", help='hostname to bind broadcast server on (default is "")')
+    parser.add_option("", "--bcport", dest="bcport", type="int", help="port to bind broadcast server on (0=random)")
     parser.add_option("", "--nathost", dest="nathost", help="external hostname in case of NAT")
     parser.add_option("", "--natport", dest="natport", type="int", help="external port in case of NAT")
-    parser.add_option("-x", "--nobc", dest="enablebc", action="store_false", default=True,
-                      help="don't start a broadcast server")
+    parser.add_option(
+        "-x", "--nobc", dest="enablebc", action="store_false", default=True, help="don't start a broadcast server"
+    )
     parser.add_option("-k", "--key", help="the HMAC key to use (deprecated)")
     return parser
 
@@ -584,12 +614,22 @@ def main(args=None):
     """The pyro4-ns command."""
     options, _ = _ns_option_parser().parse_args(args)
     key = _hmac_key_from_options(options.key)
-    startNSloop(options.host, options.port, enableBroadcast=options.enablebc, bchost=options.bchost,
-                bcport=options.bcport, unixsocket=options.unixsocket, nathost=options.nathost,
-                natport=options.natport, storage=options.storage, hmac=key)
+    startNSloop(
+        options.host,
+        options.port,
+        enableBroadcast=options.enablebc,
+        bchost=options.bchost,
+        bcport=options.bcport,
+        unixsocket=options.unixsocket,
+        nathost=options.nathost,
+        natport=options.natport,
+        storage=options.storage,
+        hmac=key,
+    )
 
 
 if __name__ == "__main__":
     # run the copy imported as Pyro4.naming, so the classes carry their real module name
     from Pyro4.naming import main as _main
+
     _main()

@@ -7,6 +7,7 @@ They are thread safe on their own: every operation opens its own database connec
 storage object may be used from all the threads of the name server's thread pool) and runs
 under a lock, so one name server process never races with itself.
 """
+
 import contextlib
 import logging
 import re
@@ -66,8 +67,9 @@ class SqlStorage(_StorageBase):
 
     def __init__(self, dbfile):
         if dbfile == ":memory:":
-            raise ValueError("We don't support the sqlite :memory: database type. "
-                             "Just use the default volatile in-memory store.")
+            raise ValueError(
+                "We don't support the sqlite :memory: database type. Just use the default volatile in-memory store."
+            )
         if sqlite3 is None:
             raise NamingError("sqlite error in init: the sqlite3 module is not available")
         self.dbfile = dbfile
@@ -134,8 +136,10 @@ class SqlStorage(_StorageBase):
         with self._transaction("setitem") as db:
             self._delete_names(db, [name])
             object_id = db.execute("INSERT INTO pyro_names(name, uri) VALUES(?,?)", (name, uri)).lastrowid
-            db.executemany("INSERT INTO pyro_metadata(object, metadata) VALUES(?,?)",
-                           [(object_id, tag) for tag in set(metadata or ())])
+            db.executemany(
+                "INSERT INTO pyro_metadata(object, metadata) VALUES(?,?)",
+                [(object_id, tag) for tag in set(metadata or ())],
+            )
 
     @staticmethod
     def _delete_names(db, names):
@@ -195,13 +199,17 @@ class SqlStorage(_StorageBase):
         with self._transaction("optimized_metadata_search") as db:
             if metadata_all:
                 tags = list(set(metadata_all))
-                query = ("SELECT id, name, uri FROM pyro_names WHERE id IN (SELECT object FROM pyro_metadata "
-                         "WHERE metadata IN ({0}) GROUP BY object HAVING COUNT(DISTINCT metadata)=?)")
+                query = (
+                    "SELECT id, name, uri FROM pyro_names WHERE id IN (SELECT object FROM pyro_metadata "
+                    "WHERE metadata IN ({0}) GROUP BY object HAVING COUNT(DISTINCT metadata)=?)"
+                )
                 rows = db.execute(query.format(",".join("?" * len(tags))), tags + [len(tags)]).fetchall()
             elif metadata_any:
                 tags = list(set(metadata_any))
-                query = ("SELECT id, name, uri FROM pyro_names WHERE id IN (SELECT object FROM pyro_metadata "
-                         "WHERE metadata IN ({0}))")
+                query = (
+                    "SELECT id, name, uri FROM pyro_names WHERE id IN (SELECT object FROM pyro_metadata "
+                    "WHERE metadata IN ({0}))"
+                )
                 rows = db.execute(query.format(",".join("?" * len(tags))), tags).fetchall()
             else:
                 rows = db.execute("SELECT id, name, uri FROM pyro_names").fetchall()

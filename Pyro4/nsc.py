@@ -1,15 +1,28 @@
 """The ``pyro4-nsc`` command: inspect and change the registrations of a running name server."""
+
 import sys
 from optparse import OptionParser
 
 from Pyro4 import errors, naming
 
-_USAGE = ("%prog [options] command [arguments]\n"
-          "Commands: register remove removematching lookup list listmatching\n"
-          "          listmeta_all listmeta_any setmeta ping")
+_USAGE = (
+    "%prog [options] command [arguments]\n"
+    "Commands: register remove removematching lookup list listmatching\n"
+    "          listmeta_all listmeta_any setmeta ping"
+)
 
-_COMMANDS = ("register", "remove", "removematching", "lookup", "list", "listmatching",
-             "listmeta_all", "listmeta_any", "setmeta", "ping")
+_COMMANDS = (
+    "register",
+    "remove",
+    "removematching",
+    "lookup",
+    "list",
+    "listmatching",
+    "listmeta_all",
+    "listmeta_any",
+    "setmeta",
+    "ping",
+)
 
 
 def _print_list(entries, title=""):
@@ -115,8 +128,9 @@ def handleCommand(nameserver, options, args):
 def _option_parser():
     parser = OptionParser(usage=_USAGE)
     parser.add_option("-n", "--host", dest="host", help="hostname of the NS")
-    parser.add_option("-p", "--port", dest="port", type="int",
-                      help="port of the NS (or bc-port if host isn't specified)")
+    parser.add_option(
+        "-p", "--port", dest="port", type="int", help="port of the NS (or bc-port if host isn't specified)"
+    )
     parser.add_option("-u", "--unixsocket", help="Unix domain socket name of the NS")
     parser.add_option("-k", "--key", help="the HMAC key to use (deprecated)")
     parser.add_option("-v", "--verbose", action="store_true", dest="verbose", help="verbose output")

@@ -1,5 +1,6 @@
 """The NameServer object used locally (no network), on each of the three storages, plus
 MemoryStorage and type_meta."""
+
 import threading
 
 import pytest
@@ -145,8 +146,12 @@ def test_list(ns):
     ns.register("name12", "PYRO:12@h:1")
     ns.register("other", "PYRO:o@h:1")
     everything = ns.list()
-    assert everything == {"Pyro.NameServer": "PYRO:Pyro.NameServer@localhost:9090", "name1": "PYRO:1@h:1",
-                          "name12": "PYRO:12@h:1", "other": "PYRO:o@h:1"}
+    assert everything == {
+        "Pyro.NameServer": "PYRO:Pyro.NameServer@localhost:9090",
+        "name1": "PYRO:1@h:1",
+        "name12": "PYRO:12@h:1",
+        "other": "PYRO:o@h:1",
+    }
     assert all(isinstance(uri, str) for uri in everything.values())  # strings, not URI objects
     assert ns.list(prefix="name") == {"name1": "PYRO:1@h:1", "name12": "PYRO:12@h:1"}
     assert ns.list(prefix="zzz") == {}
@@ -172,8 +177,12 @@ def test_list_regex(ns):
 
 
 def test_list_one_filter_only(ns):
-    for kwargs in ({"prefix": "a", "regex": "b"}, {"prefix": "a", "metadata_all": ["x"]},
-                   {"metadata_all": ["x"], "metadata_any": ["y"]}, {"regex": "", "metadata_any": []}):
+    for kwargs in (
+        {"prefix": "a", "regex": "b"},
+        {"prefix": "a", "metadata_all": ["x"]},
+        {"metadata_all": ["x"], "metadata_any": ["y"]},
+        {"regex": "", "metadata_any": []},
+    ):
         with pytest.raises(ValueError) as excinfo:
             ns.list(**kwargs)
         assert str(excinfo.value) == "you can only filter on one thing at a time"
@@ -219,8 +228,12 @@ def test_metadata(metans):
 
 
 def test_metadata_filter_type_errors(metans):
-    for kwargs in ({"metadata_all": "astring"}, {"metadata_any": "astring"},
-                   {"metadata_all": 42}, {"metadata_any": 42}):
+    for kwargs in (
+        {"metadata_all": "astring"},
+        {"metadata_any": "astring"},
+        {"metadata_all": 42},
+        {"metadata_any": 42},
+    ):
         with pytest.raises(TypeError):
             metans.list(**kwargs)
 

@@ -1,4 +1,5 @@
 """The name server's UDP broadcast responder, on loopback only (WIRE.md §7.1, vectors/broadcast.json)."""
+
 import contextlib
 import json
 import os

@@ -1,13 +1,14 @@
 """pyro4-ns as a real process (`python -m Pyro4.naming`): help, option errors, banner lines,
 storages, HMAC key handling and Ctrl-C shutdown (CLI.md §2), plus startNSloop in-process."""
+
 import socket
 import threading
 
 import pytest
+from test_naming_support import ChildProcess, free_port, module_command, run_module, subprocess_env
 
 import Pyro4
 import Pyro4.naming
-from test_naming_support import ChildProcess, free_port, module_command, run_module, subprocess_env
 
 HELP_OPTIONS = [
     "Options:",
@@ -18,7 +19,7 @@ HELP_OPTIONS = [
     "                        Unix domain socket name to bind server on",
     "  -s STORAGE, --storage=STORAGE",
     "                        Storage system to use (memory, dbm:file, sql:file)",
-    "  --bchost=BCHOST       hostname to bind broadcast server on (default is \"\")",
+    '  --bchost=BCHOST       hostname to bind broadcast server on (default is "")',
     "  --bcport=BCPORT       port to bind broadcast server on (0=random)",
     "  --nathost=NATHOST     external hostname in case of NAT",
     "  --natport=NATPORT     external port in case of NAT",
@@ -26,8 +27,10 @@ HELP_OPTIONS = [
     "  -k KEY, --key=KEY     the HMAC key to use (deprecated)",
 ]
 
-DEPRECATION = ("using -k to supply HMAC key on the command line is a security problem and is deprecated "
-               "since Pyro 4.72. See the documentation for an alternative.")
+DEPRECATION = (
+    "using -k to supply HMAC key on the command line is a security problem and is deprecated "
+    "since Pyro 4.72. See the documentation for an alternative."
+)
 
 
 @pytest.fixture
@@ -95,7 +98,7 @@ def test_hmac_key_and_nobc(child_processes):
     assert lines[0] == "Not starting broadcast server for localhost."  # printed even with -x
     assert lines[1].startswith("NS running on 127.0.0.1:")
     assert len(lines) == 3  # no HMAC warning
-    uri = lines[2][len("URI = "):]
+    uri = lines[2][len("URI = ") :]
     with Pyro4.naming.locateNS("127.0.0.1", Pyro4.URI(uri).port, hmac_key="secret") as ns:
         ns.ping()
     code, out, err = child.interrupt()
@@ -107,7 +110,7 @@ def test_hmac_key_from_environment(child_processes):
     child = _start_ns(child_processes, ["-n", "127.0.0.1", "-p", "0"], env=subprocess_env(PYRO_HMAC_KEY="envkey"))
     lines = child.read_until("URI = ")
     assert not any(line.startswith("Warning: HMAC") for line in lines)
-    uri = Pyro4.URI(lines[-1][len("URI = "):])
+    uri = Pyro4.URI(lines[-1][len("URI = ") :])
     with Pyro4.naming.locateNS("127.0.0.1", uri.port, hmac_key="envkey") as ns:
         ns.ping()
     code, out, err = child.interrupt()
@@ -118,12 +121,15 @@ def test_hmac_key_from_environment(child_processes):
 
 
 def test_nat_lines(child_processes):
-    child = _start_ns(child_processes, ["-n", "127.0.0.1", "-p", "0", "--nathost", "nat.example.com",
-                                        "--natport", "5555"])
+    child = _start_ns(
+        child_processes, ["-n", "127.0.0.1", "-p", "0", "--nathost", "nat.example.com", "--natport", "5555"]
+    )
     lines = child.read_until("external URI = ")
     port = int(lines[1].split(":")[1].split()[0])
-    assert lines[-2:] == ["internal URI = PYRO:Pyro.NameServer@127.0.0.1:%d" % port,
-                          "external URI = PYRO:Pyro.NameServer@nat.example.com:5555"]
+    assert lines[-2:] == [
+        "internal URI = PYRO:Pyro.NameServer@127.0.0.1:%d" % port,
+        "external URI = PYRO:Pyro.NameServer@nat.example.com:5555",
+    ]
     assert child.interrupt()[0] == 0
 
 
@@ -149,14 +155,14 @@ def test_persistent_storage_restart(kind, child_processes, tmp_path):
     lines = child.read_until("URI = ")
     if kind == "dbm":
         assert lines[0] == "Warning: the DbmStorage doesn't support metadata."
-    uri = Pyro4.URI(lines[-1][len("URI = "):])
+    uri = Pyro4.URI(lines[-1][len("URI = ") :])
     with Pyro4.Proxy(uri) as ns:
         ns.register("persistent.name", "PYRO:obj@127.0.0.1:5555")
     assert child.interrupt()[0] == 0
     child = _start_ns(child_processes, args)
     lines = child.read_until("URI = ")
     assert "Persistent store contains 2 existing registrations." in lines
-    uri = Pyro4.URI(lines[-1][len("URI = "):])
+    uri = Pyro4.URI(lines[-1][len("URI = ") :])
     with Pyro4.Proxy(uri) as ns:
         assert ns.lookup("persistent.name").object == "obj"
         assert ns.lookup("Pyro.NameServer") == uri
@@ -212,12 +218,20 @@ class _FakeDaemon(object):
 def test_broadcast_decisions():
     decide = Pyro4.naming._broadcast_decision
     assert decide(_FakeDaemon(("127.0.0.1", 1)), None, True) == (
-        "127.0.0.1", False, "Not starting broadcast server for localhost.")
+        "127.0.0.1",
+        False,
+        "Not starting broadcast server for localhost.",
+    )
     assert decide(_FakeDaemon(("127.0.0.1", 1)), None, False)[2] == "Not starting broadcast server for localhost."
     assert decide(_FakeDaemon(("::1", 1, 0, 0), socket.AF_INET6), None, True)[1:] == (
-        False, "Not starting broadcast server for localhost.")
+        False,
+        "Not starting broadcast server for localhost.",
+    )
     assert decide(_FakeDaemon(("fe80::1", 1, 0, 0), socket.AF_INET6), None, True) == (
-        "fe80::1", False, "Not starting broadcast server for IPv6.")
+        "fe80::1",
+        False,
+        "Not starting broadcast server for IPv6.",
+    )
     assert decide(_FakeDaemon(("fe80::1", 1, 0, 0), socket.AF_INET6), None, False) == ("fe80::1", False, None)
     assert decide(_FakeDaemon(("192.168.1.100", 1)), None, True) == ("192.168.1.100", True, None)
     assert decide(_FakeDaemon(("192.168.1.100", 1)), None, False) == ("192.168.1.100", False, None)

@@ -1,16 +1,17 @@
 """Interop with real Pyro4 4.82, run as a separate process from its own virtualenv:
 a 4.82 client (and pyro4-nsc) against our name server and broadcast responder, and our nsc
 against a 4.82 name server."""
+
 import json
 import os
 import subprocess
 
 import pytest
+from test_naming_support import ChildProcess, free_port, running_nameserver, subprocess_env
 
 import Pyro4
 import Pyro4.nsc
 from Pyro4.naming import BroadcastServer
-from test_naming_support import ChildProcess, free_port, running_nameserver, subprocess_env
 
 PYRO482_BIN = "/work/pyro4-4.82-venv/bin"
 PYRO482_PYTHON = os.path.join(PYRO482_BIN, "python")
@@ -65,8 +66,14 @@ print(ns.count())
 
 
 def _run_482(args, timeout=60):
-    result = subprocess.run([PYRO482_PYTHON] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=subprocess_env(), cwd="/", timeout=timeout)
+    result = subprocess.run(
+        [PYRO482_PYTHON] + args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=subprocess_env(),
+        cwd="/",
+        timeout=timeout,
+    )
     return result.returncode, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
 
 
@@ -87,9 +94,11 @@ def test_482_client_against_our_nameserver(serializer):
         "lookup": "PYRO:two@127.0.0.1:5555",
         "list_prefix": {"interop.one": "PYRO:one@127.0.0.1:5555", "interop.two": "PYRO:two@127.0.0.1:5555"},
         "list_meta": ["interop.one"],
-        "list_return_meta": {"Pyro.NameServer": [uri.asString(), ["class:Pyro4.naming.NameServer"]],
-                             "interop.one": ["PYRO:one@127.0.0.1:5555", ["m1", "m2"]],
-                             "interop.two": ["PYRO:two@127.0.0.1:5555", []]},
+        "list_return_meta": {
+            "Pyro.NameServer": [uri.asString(), ["class:Pyro4.naming.NameServer"]],
+            "interop.one": ["PYRO:one@127.0.0.1:5555", ["m1", "m2"]],
+            "interop.two": ["PYRO:two@127.0.0.1:5555", []],
+        },
         "list_any": ["interop.two"],
         "error": ["NamingError", "unknown name: does.not.exist"],
         "resolved": "PYRO:one@127.0.0.1:5555",
@@ -101,8 +110,9 @@ def test_482_client_against_our_nameserver(serializer):
 def test_482_nsc_against_our_nameserver(capsys):
     with running_nameserver() as (uri, daemon, _):
         daemon.nameserver.register("example.thing", "PYRO:thing@127.0.0.1:5555", metadata=["t1"])
-        code, theirs, err = _run_482([os.path.join(PYRO482_BIN, "pyro4-nsc"), "-n", "127.0.0.1", "-p",
-                                      str(uri.port), "list", "example"])
+        code, theirs, err = _run_482(
+            [os.path.join(PYRO482_BIN, "pyro4-nsc"), "-n", "127.0.0.1", "-p", str(uri.port), "list", "example"]
+        )
         assert code == 0, err
         Pyro4.nsc.main(["-n", "127.0.0.1", "-p", str(uri.port), "list", "example"])
         ours = capsys.readouterr().out

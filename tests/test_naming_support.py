@@ -1,4 +1,5 @@
 """Helpers shared by the name server and nsc tests (this module holds no tests itself)."""
+
 import contextlib
 import os
 import select
@@ -55,9 +56,14 @@ class ChildProcess(object):
     """A child process whose stdout is read line by line with a time bound."""
 
     def __init__(self, argv, env=None, cwd=None):
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                     env=env or subprocess_env(), cwd=cwd)
+        self.proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env or subprocess_env(),
+            cwd=cwd,
+        )
         self.lines = []
         self._pending = b""
 
@@ -94,7 +100,12 @@ class ChildProcess(object):
 
 def run_module(module, args, env=None, input_text=None, timeout=60):
     """Run `python -m module args` to completion; returns (exit code, stdout, stderr)."""
-    result = subprocess.run(module_command(module, args), input=(input_text or "").encode(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env or subprocess_env(),
-                            timeout=timeout)
+    result = subprocess.run(
+        module_command(module, args),
+        input=(input_text or "").encode(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env or subprocess_env(),
+        timeout=timeout,
+    )
     return result.returncode, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")

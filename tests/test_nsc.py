@@ -1,19 +1,21 @@
 """pyro4-nsc: handleCommand against a local NameServer, main() against a live name server, and
 the `python -m Pyro4.nsc` command line (CLI.md §3)."""
+
 import pytest
+from test_naming_support import free_port, run_module, running_nameserver, subprocess_env
 
 import Pyro4
 import Pyro4.nsc
 from Pyro4.naming import NameServer
 from Pyro4.nsc import handleCommand
-from test_naming_support import free_port, run_module, running_nameserver, subprocess_env
 
 
 @pytest.fixture
 def ns():
     nameserver = NameServer()
-    nameserver.register("Pyro.NameServer", "PYRO:Pyro.NameServer@localhost:9090",
-                        metadata={"class:Pyro4.naming.NameServer"})
+    nameserver.register(
+        "Pyro.NameServer", "PYRO:Pyro.NameServer@localhost:9090", metadata={"class:Pyro4.naming.NameServer"}
+    )
     nameserver.register("name1", "PYRO:obj1@localhost:5555", metadata={"tag1"})
     nameserver.register("name12", "PYRO:obj12@localhost:5555")
     nameserver.register("other", "PYRO:other@localhost:5555", metadata={"tag1", "tag2"})
@@ -76,7 +78,9 @@ def test_listmeta(ns, capsys):
     assert len(lines) == 4
     lines = _run(ns, capsys, "listmeta_any", "tag2", "class:Pyro4.naming.NameServer")
     assert [line for line in lines if "-->" in line] == [
-        "Pyro.NameServer --> PYRO:Pyro.NameServer@localhost:9090", "other --> PYRO:other@localhost:5555"]
+        "Pyro.NameServer --> PYRO:Pyro.NameServer@localhost:9090",
+        "other --> PYRO:other@localhost:5555",
+    ]
     for command in ("listmeta_all", "listmeta_any"):
         with pytest.raises(SystemExit) as excinfo:
             handleCommand(ns, None, [command])
@@ -96,7 +100,8 @@ def test_register(ns, capsys):
     assert _run(ns, capsys, "register", "newname", "PYRO:new@localhost:1234") == ["Registered newname"]
     assert ns.lookup("newname").asString() == "PYRO:new@localhost:1234"
     assert _run(ns, capsys, "register", "newname", "PYRO:x@localhost:1234") == [
-        "Error: NamingError - name already registered: newname"]
+        "Error: NamingError - name already registered: newname"
+    ]
     assert _run(ns, capsys, "register", "bad", "nonsense") == ["Error: PyroError - invalid uri"]
     with pytest.raises(SystemExit) as excinfo:
         handleCommand(ns, None, ["register", "onlyname"])
@@ -221,7 +226,8 @@ def test_main_hmac(capsys, monkeypatch):
             Pyro4.nsc.main(["-k", "secret"] + args)
         assert str(record[0].message) == (
             "using -k to supply HMAC key on the command line is a security problem and is deprecated "
-            "since Pyro 4.72. See the documentation for an alternative.")
+            "since Pyro 4.72. See the documentation for an alternative."
+        )
         assert capsys.readouterr().out == "Name server ping ok.\n"
         monkeypatch.setenv("PYRO_HMAC_KEY", "secret")
         Pyro4.nsc.main(args)
@@ -240,11 +246,11 @@ def test_command_line_subprocess():
         assert out.splitlines()[0] == "--------START LIST "
         assert "example.thing --> PYRO:thing@127.0.0.1:5555\n    metadata: ['t1']\n" in out
         assert out.endswith("--------END LIST \n")
-        code, out, err = run_module("Pyro4.nsc", ["-n", "127.0.0.1", "-p", str(uri.port), "removematching",
-                                                  "example.*"], input_text="y\n")
+        code, out, err = run_module(
+            "Pyro4.nsc", ["-n", "127.0.0.1", "-p", str(uri.port), "removematching", "example.*"], input_text="y\n"
+        )
         assert code == 0, err
-        assert out == ("Potentially removing lots of items from the Name server. Are you sure (y/n)?"
-                       "1 items removed.\n")
+        assert out == ("Potentially removing lots of items from the Name server. Are you sure (y/n)?1 items removed.\n")
         code, out, err = run_module("Pyro4.nsc", ["-n", "127.0.0.1", "-p", str(uri.port), "lookup"])
         assert code == 1
         assert err.strip() == "requires one argument: name"

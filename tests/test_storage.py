@@ -1,5 +1,6 @@
 """The persistent name server storages (Pyro4.naming_storage): mapping behaviour, queries,
 persistence across re-opening, thread safety and error reporting."""
+
 import contextlib
 import os
 import sqlite3
@@ -42,6 +43,7 @@ def dbmstore(tmp_path):
 def test_module_attributes():
     assert naming_storage.sqlite3 is sqlite3
     import dbm
+
     assert naming_storage.dbm is dbm
     assert not hasattr(naming_storage, "__all__")
 
@@ -110,7 +112,7 @@ def test_clear(storage):
 
 def test_unknown_attribute(storage):
     with pytest.raises(NotImplementedError) as excinfo:
-        storage.something_weird
+        _ = storage.something_weird
     assert str(excinfo.value) == "%s doesn't implement method/attribute 'something_weird'" % type(storage).__name__
 
 
@@ -164,8 +166,9 @@ def test_concurrent_register_remove(kind, tmp_path):
 def test_sql_memory_refused():
     with pytest.raises(ValueError) as excinfo:
         SqlStorage(":memory:")
-    assert str(excinfo.value) == ("We don't support the sqlite :memory: database type. "
-                                  "Just use the default volatile in-memory store.")
+    assert str(excinfo.value) == (
+        "We don't support the sqlite :memory: database type. Just use the default volatile in-memory store."
+    )
 
 
 def test_sql_metadata(sql):
@@ -208,8 +211,9 @@ def test_sql_schema(sql):
 def test_sql_migrates_old_schema(tmp_path):
     dbfile = str(tmp_path / "old.sqlite")
     with contextlib.closing(sqlite3.connect(dbfile)) as db:
-        db.execute("CREATE TABLE pyro_names(id integer PRIMARY KEY, name nvarchar NOT NULL UNIQUE, "
-                   "uri nvarchar NOT NULL)")
+        db.execute(
+            "CREATE TABLE pyro_names(id integer PRIMARY KEY, name nvarchar NOT NULL UNIQUE, uri nvarchar NOT NULL)"
+        )
         db.execute("INSERT INTO pyro_names(name, uri) VALUES('old.name', 'PYRO:old@host:1')")
         db.commit()
     store = SqlStorage(dbfile)
@@ -261,7 +265,9 @@ def test_dbm_regex_matches_whole_name(dbmstore):
     dbmstore["name12"] = ("PYRO:b@h:1", set())
     assert dbmstore.optimized_regex_list("name.") == {"name1": "PYRO:a@h:1"}
     assert dbmstore.optimized_regex_list("name.*", return_metadata=True) == {
-        "name1": ("PYRO:a@h:1", frozenset()), "name12": ("PYRO:b@h:1", frozenset())}
+        "name1": ("PYRO:a@h:1", frozenset()),
+        "name12": ("PYRO:b@h:1", frozenset()),
+    }
     with pytest.raises(NamingError) as excinfo:
         dbmstore.optimized_regex_list("((")
     assert str(excinfo.value).startswith("invalid regex: ")
