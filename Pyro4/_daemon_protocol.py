@@ -156,12 +156,14 @@ class DaemonProtocol(object):
     def _reply_annotations(self):
         """Annotations of a normal reply: the method's response annotations, CORR, the daemon hook."""
         ctx = core.current_context
-        annotations = ctx.response_annotations
-        ctx.response_annotations = {}
+        annotations = {}
+        if ctx.response_annotations:
+            # copied, not updated in place: the method may have assigned a dict it keeps using
+            annotations.update(ctx.response_annotations)
+            annotations.pop("CORR", None)
+            ctx.response_annotations = {}
         if ctx.correlation_id:
             annotations["CORR"] = ctx.correlation_id.bytes
-        else:
-            annotations.pop("CORR", None)
         annotations.update(self.annotations())
         return annotations
 

@@ -1,4 +1,5 @@
 """End-to-end calls: our Proxy against our Daemon, on both server types."""
+import logging
 import threading
 import uuid
 
@@ -339,3 +340,53 @@ def test_daemon_object_remote(served):
         assert dp.ping() is None
         assert dp.info().startswith("Pyro.Daemon bound on " + daemon.locationStr)
         assert dp.get_metadata("service")["attrs"] == {"value"}
+
+
+def test_logwire(served, caplog):
+    daemon, service, uri = served
+    config.LOGWIRE = True
+    caplog.set_level(logging.DEBUG, logger="Pyro4")
+    with Pyro4.Proxy(uri) as p:
+        assert p.add(1, 2) == 3
+        with pytest.raises(ZeroDivisionError):
+            p.div(1, 0)
+        p.oneway_call()
+        assert service.oneway_done.wait(5)
+        assert list(p.gen(2)) == [0, 1]
+    texts = [r.getMessage() for r in caplog.records if r.name == "Pyro4.core"]
+    assert any(t.startswith("daemon handshake received: msgtype=1 ") for t in texts)
+    assert any(t.startswith("daemon wiredata received: msgtype=4 ") for t in texts)
+    assert any(t.startswith("daemon wiredata sending: msgtype=5 ") for t in texts)
+
+
+def test_response_annotations_dict_not_mutated(served):
+    daemon, service, uri = served
+    shared = {"XRSP": b"shared"}
+
+    class Annotating(object):
+        @Pyro4.expose
+        def call(self):
+            core.current_context.response_annotations = shared
+            return 1
+
+    daemon.register(Annotating(), "annotating")
+    with Pyro4.Proxy("PYRO:annotating@" + daemon.locationStr) as p:
+        assert p.call() == 1
+        assert core.current_context.response_annotations["XRSP"] == b"shared"
+    assert shared == {"XRSP": b"shared"}
+
+
+def test_stream_lifetime_expires_by_housekeeping(served):
+    daemon, service, uri = served
+    config.ITER_STREAM_LIFETIME = 0.05
+    config.POLLTIMEOUT = 0.05
+    with Pyro4.Proxy(uri) as p:
+        stream = p.gen(10)
+        assert next(stream) == 0
+        for _ in range(1000):
+            daemon._housekeeping()  # the loops call it too; calling it here keeps the test quick
+            if not daemon.streaming_responses:
+                break
+            threading.Event().wait(0.01)
+        with pytest.raises(errors.PyroError, match="item stream terminated"):
+            next(stream)
