@@ -687,23 +687,19 @@ def test_connection_del_closes():
 # ---- twin selection --------------------------------------------------------------------------
 
 
-def _bound_twin_in_subprocess(env_value):
-    env = dict(os.environ)
-    env.pop("PYRO4_NO_CYTHON", None)
-    if env_value is not None:
-        env["PYRO4_NO_CYTHON"] = env_value
+def _bound_twin_in_subprocess(env):
     code = "import Pyro4.socketutil as s; print(s._impl.__name__)"
     result = subprocess.run([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, timeout=60)
     return result.stdout.decode().strip()
 
 
 def test_no_cython_env_forces_pure_twin():
-    assert _bound_twin_in_subprocess("1") == "Pyro4._socketutil_py"
+    assert _bound_twin_in_subprocess(dict(os.environ, PYRO4_NO_CYTHON="1")) == "Pyro4._socketutil_py"
 
 
 def test_bound_twin_follows_speedups_choice():
     expected = "Pyro4._socketutil" if Pyro4._speedups.ACTIVE == "cython" else "Pyro4._socketutil_py"
-    assert _bound_twin_in_subprocess(None) == expected
+    assert _bound_twin_in_subprocess(dict(os.environ)) == expected
 
 
 def test_connect_on_non_blocking_default(closing):
