@@ -147,7 +147,8 @@ class SerpentSerializer(SerializerBase):
     @classmethod
     def dict_to_class(cls, data):
         # serpent has no literal for NaN and writes it as this dict
-        if data.get("__class__") == "float":
+        classname = data.get("__class__")
+        if type(classname) is str and classname == "float":
             try:
                 return float(data["value"])
             except (KeyError, TypeError, ValueError):
