@@ -363,3 +363,50 @@ def test_startNS_ipv6_loopback():
         assert uri.asString().startswith("PYRO:Pyro.NameServer@[::1]:")
     finally:
         daemon.close()
+
+
+@pytest.mark.filterwarnings("ignore:Pyro protocol error occurred")
+def test_junk_on_established_connection():
+    with running_nameserver() as (uri, daemon, _):
+        victim = Pyro4.Proxy(uri)
+        try:
+            victim._pyroBind()
+            try:
+                victim._pyroConnection.sock.sendall(b"PYRO\x00\x30" + b"\xee" * 50)
+            except OSError:
+                pass  # already dropped by the server: fine
+        finally:
+            victim._pyroRelease()
+        with Pyro4.Proxy(uri) as ns:
+            ns.register("still.working", "PYRO:x@127.0.0.1:1")
+            assert ns.count() == 2
+
+
+@pytest.mark.parametrize("kind", ["memory", "sql", "dbm"])
+def test_concurrent_clients(kind, tmp_path):
+    storage = None if kind == "memory" else "%s:%s" % (kind, tmp_path / "ns.store")
+    failures = []
+    with running_nameserver(storage=storage) as (uri, daemon, _):
+
+        def client(number):
+            try:
+                with Pyro4.Proxy(uri) as ns:
+                    for item in range(8):
+                        name = "c%d.%d" % (number, item)
+                        ns.register(name, "PYRO:%s@127.0.0.1:1" % name, metadata=["client%d" % number])
+                        if item % 4 == 0:
+                            assert ns.remove(name) == 1
+            except Exception as x:  # collected: an exception in a thread would otherwise be lost
+                failures.append(x)
+
+        threads = [threading.Thread(target=client, args=(number,)) for number in range(5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        with Pyro4.Proxy(uri) as ns:
+            names = ns.list(prefix="c")
+            if kind != "dbm":
+                assert set(ns.list(metadata_any=["client3"])) == {"c3.%d" % i for i in range(8) if i % 4}
+    assert not failures
+    assert set(names) == {"c%d.%d" % (n, i) for n in range(5) for i in range(8) if i % 4}
