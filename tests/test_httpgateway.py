@@ -487,3 +487,29 @@ def test_get_nameserver_caches_and_reconnects(monkeypatch, capsys):
     assert capsys.readouterr().out == "Connection with nameserver lost, reconnecting...\n"
     assert httpgateway.get_nameserver(hmac=b"key") is fresh  # cached now
     assert located == [b"key"]
+
+
+def test_multipart_form_parameters():
+    body = (
+        b"--XyZ\r\n"
+        b'Content-Disposition: form-data; name="message"\r\n\r\n'
+        b"multi part\r\n"
+        b"--XyZ\r\n"
+        b'Content-Disposition: form-data; name="empty"\r\n\r\n'
+        b"\r\n"
+        b"--XyZ\r\n"
+        b'Content-Disposition: form-data; name="message"\r\n\r\n'
+        b"caf\xc3\xa9\r\n"
+        b"--XyZ--\r\n"
+    )
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "QUERY_STRING": "q=1",
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "multipart/form-data; boundary=XyZ",
+        "wsgi.input": io.BytesIO(body),
+    }
+    assert httpgateway._request_parameters(environ) == {"message": ["multi part", "caf\u00e9"], "q": ["1"]}
+    environ["wsgi.input"] = io.BytesIO(b"garbage without boundaries")
+    environ["CONTENT_LENGTH"] = "26"
+    assert httpgateway._request_parameters(environ) == {"q": ["1"]}

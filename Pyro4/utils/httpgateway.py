@@ -6,10 +6,10 @@ server (only names matching ``pyro_app.ns_regex``), calls it with the parameters
 arguments (string values) using the json serializer, and relays the server's JSON reply unchanged.
 
 Unlike Pyro4 4.82 this module does not use the ``cgi`` module, which Python 3.13 removed: query
-strings and url-encoded form bodies are parsed with ``urllib.parse`` to the same result [D].
+strings and url-encoded form bodies are parsed with ``urllib.parse`` to the same result, multipart
+form bodies with the ``email`` package [D].
 """
 
-import hmac
 import html
 import re
 import string
@@ -17,6 +17,9 @@ import sys
 import traceback
 import uuid
 import warnings
+from email.parser import BytesParser
+from email.policy import HTTP
+from hmac import compare_digest
 from optparse import OptionParser
 from urllib.parse import parse_qsl, quote
 from wsgiref.simple_server import make_server
@@ -64,19 +67,39 @@ def singlyfy_parameters(parameters):
     return parameters
 
 
-def _form_body(environ):
-    """The url-encoded body of a form post, as text ("" for other bodies)."""
-    content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        return ""
+def _read_body(environ):
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return ""
+        return b""
     if length <= 0:
-        return ""
-    body = environ["wsgi.input"].read(min(length, _MAX_FORM_BODY))
-    return body.decode("utf-8", "replace")
+        return b""
+    return environ["wsgi.input"].read(min(length, _MAX_FORM_BODY))
+
+
+def _multipart_pairs(content_type, body):
+    """(name, text value) pairs of a multipart/form-data body; file parts give their content as text."""
+    document = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    pairs = []
+    for part in document.iter_parts() if document.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        value = (part.get_payload(decode=True) or b"").decode(part.get_content_charset() or "utf-8", "replace")
+        if name and value:
+            pairs.append((name, value))
+    return pairs
+
+
+def _form_pairs(environ):
+    """(name, value) pairs of a form post body (url-encoded or multipart); none for other bodies."""
+    content_type = environ.get("CONTENT_TYPE", "")
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type == "application/x-www-form-urlencoded":
+        return parse_qsl(_read_body(environ).decode("utf-8", "replace"))
+    if media_type == "multipart/form-data":
+        return _multipart_pairs(content_type, _read_body(environ))
+    return []
 
 
 def _request_parameters(environ):
@@ -86,7 +109,7 @@ def _request_parameters(environ):
     """
     pairs = []
     if environ.get("REQUEST_METHOD") == "POST":
-        pairs.extend(parse_qsl(_form_body(environ)))
+        pairs.extend(_form_pairs(environ))
     pairs.extend(parse_qsl(environ.get("QUERY_STRING", "")))
     parameters = {}
     for name, value in pairs:
@@ -124,7 +147,7 @@ def _gateway_key_ok(environ, parameters):
         return True
     if isinstance(supplied, (list, tuple)):
         return False
-    return hmac.compare_digest(supplied.encode("utf-8"), pyro_app.gateway_key)
+    return compare_digest(supplied.encode("utf-8"), pyro_app.gateway_key)
 
 
 def _correlation_id(environ):
