@@ -583,3 +583,40 @@ def test_random_bytes_never_crash(payload):
                 # any ordinary exception is fine (the daemon turns it into an error reply), but
                 # never SystemExit/KeyboardInterrupt-like ones, which would stop a server
                 assert isinstance(x, Exception)
+
+
+# ------------------------------------------------------------------------------------------ JSON_MODULE
+
+def _run_fresh(code, **env_extra):
+    import os
+    import subprocess
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYRO_")}
+    env.update(env_extra)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_util_json_is_the_configured_module():
+    import json
+    assert Pyro4.util.json is json
+    from Pyro4.util import json as exported
+    assert exported is json
+
+
+def test_json_module_setting_is_used(tmp_path):
+    (tmp_path / "fakejson.py").write_text(
+        "import json\nloads = json.loads\n"
+        "def dumps(obj, **kwargs):\n    return '[\"fake\"]'\n")
+    code = ("import Pyro4.util; s = Pyro4.util.get_serializer('json'); "
+            "print(Pyro4.util.json.__name__, s.dumps(1), s.loads(b'[2]'))")
+    out = _run_fresh(code, PYRO_JSON_MODULE="fakejson", PYTHONPATH=str(tmp_path))
+    assert out == "fakejson b'[\"fake\"]' [2]"
+
+
+def test_json_module_missing():
+    code = ("import Pyro4.util\n"
+            "try:\n    Pyro4.util.get_serializer('json')\n"
+            "except Pyro4.errors.SerializeError as x:\n    print(x, Pyro4.util.json)\n")
+    out = _run_fresh(code, PYRO_JSON_MODULE="no_such_json_module_xyz")
+    assert out == "serializer 'json' is unknown or not available None"
