@@ -7,13 +7,11 @@ module at its end (a circular import), and tests monkeypatch ``Pyro4.core.X``.
 
 The wire format itself is described in ``Pyro4.message``; the request handling below follows it.
 """
-import collections.abc
+
 import inspect
 import logging
 import os
-import socket
 import threading
-import time
 import uuid
 import warnings
 
@@ -23,9 +21,11 @@ from Pyro4.configuration import config
 
 log = logging.getLogger("Pyro4.core")
 
+
 @core.expose
 class DaemonObject(object):
     """The daemon's own Pyro object, registered as ``Pyro.Daemon`` in every daemon."""
+
     __module__ = "Pyro4.core"
 
     def __init__(self, daemon):
@@ -42,8 +42,12 @@ class DaemonObject(object):
     def info(self):
         """A description of the daemon."""
         return "%s bound on %s, NAT %s, %d objects registered. Servertype: %s" % (
-            constants.DAEMON_NAME, self.daemon.locationStr, self.daemon.natLocationStr,
-            len(self.daemon.objectsById), self.daemon.transportServer)
+            constants.DAEMON_NAME,
+            self.daemon.locationStr,
+            self.daemon.natLocationStr,
+            len(self.daemon.objectsById),
+            self.daemon.transportServer,
+        )
 
     def get_metadata(self, objectId, as_lists=False):
         """The exposed methods, oneway methods and attributes of a registered object."""
@@ -54,8 +58,10 @@ class DaemonObject(object):
         metadata = util.get_exposed_members(obj, only_exposed=config.REQUIRE_EXPOSE, as_lists=as_lists)
         if config.REQUIRE_EXPOSE and not metadata["methods"] and not metadata["attrs"]:
             clazz = obj if inspect.isclass(obj) else type(obj)
-            warnings.warn("Class %r doesn't expose any methods or attributes. Did you forget setting @expose on them?"
-                          % clazz)
+            warnings.warn(
+                "Class %r doesn't expose any methods or attributes. Did you forget setting @expose on them?" % clazz,
+                stacklevel=2,
+            )
         return metadata
 
     def get_next_stream_item(self, streamId):
@@ -83,12 +89,15 @@ def _select_transport(connected_socket):
     """A new, not yet initialised transport server for the configured SERVERTYPE."""
     if connected_socket:
         from Pyro4.socketserver.existingconnectionserver import SocketServer_ExistingConnection
+
         return SocketServer_ExistingConnection()
     if config.SERVERTYPE == "thread":
         from Pyro4.socketserver.threadpoolserver import SocketServer_Threadpool
+
         return SocketServer_Threadpool()
     if config.SERVERTYPE == "multiplex":
         from Pyro4.socketserver.multiplexserver import SocketServer_Multiplex
+
         return SocketServer_Multiplex()
     raise errors.PyroError("invalid server type '%s'" % config.SERVERTYPE)
 
@@ -109,10 +118,19 @@ class Daemon(DaemonProtocol):
 
     The connection protocol (handshake, request dispatch, streams, housekeeping) is inherited from
     ``DaemonProtocol``; this class holds construction, registration and the serving loop."""
+
     __module__ = "Pyro4.core"
 
-    def __init__(self, host=None, port=0, unixsocket=None, nathost=None, natport=None, interface=DaemonObject,
-                 connected_socket=None):
+    def __init__(
+        self,
+        host=None,
+        port=0,
+        unixsocket=None,
+        nathost=None,
+        natport=None,
+        interface=DaemonObject,
+        connected_socket=None,
+    ):
         if connected_socket:
             nathost = natport = None
         else:
@@ -137,8 +155,7 @@ class Daemon(DaemonProtocol):
             self.transportServer.init(self, host, port, unixsocket)
         self.locationStr = self.transportServer.locationStr
         self.natLocationStr = self._nat_location(nathost, natport)
-        log.debug("daemon created on %s - %s (pid %d)", self.locationStr, socketutil.family_str(self.sock),
-                  os.getpid())
+        log.debug("daemon created on %s - %s (pid %d)", self.locationStr, socketutil.family_str(self.sock), os.getpid())
         self.__hmac_key = None
         daemon_object = interface(self)
         daemon_object._pyroId = constants.DAEMON_NAME
@@ -268,8 +285,14 @@ class Daemon(DaemonProtocol):
             return "<%s.%s at 0x%x; unusable>" % (self.__class__.__module__, self.__class__.__name__, id(self))
         server = self.transportServer
         family = socketutil.family_str(server.sock) if server is not None and server.sock is not None else "???"
-        return "<%s.%s at 0x%x; %s - %s; %d objects>" % (self.__class__.__module__, self.__class__.__name__, id(self),
-                                                         self.locationStr, family, len(self.objectsById))
+        return "<%s.%s at 0x%x; %s - %s; %d objects>" % (
+            self.__class__.__module__,
+            self.__class__.__name__,
+            id(self),
+            self.locationStr,
+            family,
+            len(self.objectsById),
+        )
 
     # a daemon travels only as an empty shell, so objects that refer to it can still be serialized
     def __getstate__(self):

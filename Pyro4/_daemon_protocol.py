@@ -3,6 +3,7 @@ item streams and housekeeping. ``Pyro4.core.Daemon`` inherits these methods.
 
 Message layout and the meaning of every flag and annotation: see ``Pyro4.message``.
 """
+
 import collections.abc
 import inspect
 import logging
@@ -75,6 +76,7 @@ _random_bits = random.getrandbits  # the module's generator is reseeded in forke
 
 class _OnewayCallThread(threading.Thread):
     """Runs one oneway call, in (a copy of) the call context of the request that started it."""
+
     __module__ = "Pyro4.core"
 
     def __init__(self, target, args, kwargs):
@@ -126,8 +128,15 @@ class DaemonProtocol(object):
             log.debug("handshake failed, reason: %s", x)
             msgtype, flags = message.MSG_CONNECTFAIL, 0
             data = util.get_serializer_by_id(serializer_id).serializeData(str(x))[0]
-        reply = message.Message(msgtype, data, serializer_id, flags, msg_seq,
-                                annotations=self._reply_annotations(), hmac_key=self._pyroHmacKey)
+        reply = message.Message(
+            msgtype,
+            data,
+            serializer_id,
+            flags,
+            msg_seq,
+            annotations=self._reply_annotations(),
+            hmac_key=self._pyroHmacKey,
+        )
         if config.LOGWIRE:
             core._log_wiredata(log, "daemon handshake response", reply)
         try:
@@ -216,7 +225,8 @@ class DaemonProtocol(object):
             vargs, kwargs = (core.SerializedBlob(blob_info, msg, is_blob=True),), {}
         else:
             object_id, method, vargs, kwargs = serializer.deserializeCall(
-                msg.data, compressed=msg.flags & message.FLAGS_COMPRESSED)
+                msg.data, compressed=msg.flags & message.FLAGS_COMPRESSED
+            )
         ctx = core.current_context
         ctx.client = conn
         ctx.client_sock_addr = _peer_address(conn)
@@ -258,8 +268,9 @@ class DaemonProtocol(object):
         self._send_reply(conn, message.MSG_RESULT, data, serializer.serializer_id, flags, msg.seq)
 
     def _send_reply(self, conn, msgtype, data, serializer_id, flags, seq):
-        reply = message.Message(msgtype, data, serializer_id, flags, seq,
-                                annotations=self._reply_annotations(), hmac_key=self._pyroHmacKey)
+        reply = message.Message(
+            msgtype, data, serializer_id, flags, seq, annotations=self._reply_annotations(), hmac_key=self._pyroHmacKey
+        )
         if config.LOGWIRE:
             core._log_wiredata(log, "daemon wiredata sending", reply)
         conn.send(reply.to_bytes())
@@ -269,8 +280,9 @@ class DaemonProtocol(object):
         annotations = {"STRM": stream_id.encode("ascii")} if stream_id else {}
         exc = errors.ProtocolError("result of call is an iterator")
         core.current_context.response_annotations = {}
-        self._sendExceptionResponse(conn, msg.seq, msg.serializer_id, exc, None,
-                                    flags=message.FLAGS_ITEMSTREAMRESULT, annotations=annotations)
+        self._sendExceptionResponse(
+            conn, msg.seq, msg.serializer_id, exc, None, flags=message.FLAGS_ITEMSTREAMRESULT, annotations=annotations
+        )
 
     def _request_failed(self, conn, msg, exc, is_callback):
         """Reply with the exception where the protocol allows it; re-raise when the connection must end."""
@@ -294,14 +306,22 @@ class DaemonProtocol(object):
             data = serializer.serializeData(exc_value)[0]
         except Exception:
             error = sys.exc_info()[1]
-            replacement = errors.PyroError("Error serializing exception: %s. Original exception: %s: %s"
-                                           % (error, type(exc_value), exc_value))
+            replacement = errors.PyroError(
+                "Error serializing exception: %s. Original exception: %s: %s" % (error, type(exc_value), exc_value)
+            )
             replacement._pyroTraceback = tbinfo
             data = serializer.serializeData(replacement)[0]
         annotations = dict(annotations) if annotations else {}
         annotations.update(self.annotations())
-        reply = message.Message(message.MSG_RESULT, data, serializer.serializer_id, flags | message.FLAGS_EXCEPTION,
-                                seq, annotations=annotations, hmac_key=self._pyroHmacKey)
+        reply = message.Message(
+            message.MSG_RESULT,
+            data,
+            serializer.serializer_id,
+            flags | message.FLAGS_EXCEPTION,
+            seq,
+            annotations=annotations,
+            hmac_key=self._pyroHmacKey,
+        )
         if config.LOGWIRE:
             core._log_wiredata(log, "daemon wiredata sending (error response)", reply)
         connection.send(reply.to_bytes())
@@ -367,7 +387,7 @@ class DaemonProtocol(object):
     def _expire_streams(self, now):
         lifetime = config.ITER_STREAM_LIFETIME
         linger = config.ITER_STREAM_LINGER
-        for stream_id, (owner, timestamp, linger_timestamp, _) in list(self.streaming_responses.items()):
+        for stream_id, (_, timestamp, linger_timestamp, _) in list(self.streaming_responses.items()):
             too_old = lifetime > 0 and now - timestamp > lifetime
             lingered = linger > 0 and linger_timestamp and now - linger_timestamp > linger
             if too_old or lingered:

@@ -1,4 +1,5 @@
 """Helpers for the server-side tests: running a daemon in a thread, raw Pyro clients, fake daemons."""
+
 import contextlib
 import socket
 import threading
@@ -42,16 +43,19 @@ def connect_message(serializer="serpent", objectId=None, seq=0, annotations=None
     if flags is None:
         flags = message.FLAGS_META_ON_CONNECT if objectId else 0
     data, _ = ser.serializeData(payload)
-    return message.Message(message.MSG_CONNECT, data, ser.serializer_id, flags, seq,
-                           annotations=annotations, hmac_key=hmac_key)
+    return message.Message(
+        message.MSG_CONNECT, data, ser.serializer_id, flags, seq, annotations=annotations, hmac_key=hmac_key
+    )
 
 
-def invoke_message(objectId, method, vargs=(), kwargs=None, serializer="serpent", seq=1, flags=0,
-                   annotations=None, hmac_key=None):
+def invoke_message(
+    objectId, method, vargs=(), kwargs=None, serializer="serpent", seq=1, flags=0, annotations=None, hmac_key=None
+):
     ser = util.get_serializer(serializer)
     data, _ = ser.serializeCall(objectId, method, vargs, {} if kwargs is None else kwargs)
-    return message.Message(message.MSG_INVOKE, data, ser.serializer_id, flags, seq,
-                           annotations=annotations, hmac_key=hmac_key)
+    return message.Message(
+        message.MSG_INVOKE, data, ser.serializer_id, flags, seq, annotations=annotations, hmac_key=hmac_key
+    )
 
 
 def handshaken_connection(daemon, serializer="serpent", objectId=None):
@@ -77,7 +81,7 @@ def recv_all(sock, timeout=5.0):
         try:
             chunk = sock.recv(65536)
         except socket.timeout:
-            raise AssertionError("peer did not close the connection")
+            raise AssertionError("peer did not close the connection") from None
         if not chunk:
             break
         chunks.append(chunk)

@@ -1,4 +1,5 @@
 """Daemon construction, registration, URIs, instance modes and the DaemonObject (no network calls)."""
+
 import copy
 import pickle
 import socket
@@ -99,7 +100,7 @@ class TestConstruction:
     def test_sockets_and_selector(self, daemon):
         assert daemon.sockets == [daemon.sock]
         with pytest.raises(TypeError):
-            daemon.selector
+            _ = daemon.selector
         with pytest.raises(TypeError):
             daemon.combine(daemon)
 
@@ -340,14 +341,15 @@ class TestDaemonObject:
         assert dobj._pyroId == "Pyro.Daemon"
         assert dobj.daemon is daemon
         meta = dobj.get_metadata("Pyro.Daemon")
-        assert meta["methods"] == {"get_metadata", "get_next_stream_item", "close_stream", "info", "ping",
-                                   "registered"}
+        assert meta["methods"] == {"get_metadata", "get_next_stream_item", "close_stream", "info", "ping", "registered"}
         assert meta["oneway"] == set() and meta["attrs"] == set()
         assert dobj.ping() is None
         daemon.register(Thing(), "thing")
         assert sorted(dobj.registered()) == ["Pyro.Daemon", "thing"]
         assert dobj.info() == "Pyro.Daemon bound on %s, NAT None, 2 objects registered. Servertype: %r" % (
-            daemon.locationStr, daemon.transportServer)
+            daemon.locationStr,
+            daemon.transportServer,
+        )
         with pytest.raises(errors.DaemonError, match="unknown object"):
             dobj.get_metadata("nope")
 

@@ -1,15 +1,15 @@
 """Serving details: concurrency per server type, timeouts, external event loops, serveSimple, QUICKACK."""
+
 import select
 import socket
 import threading
 
 import pytest
+from server_helpers import handshaken_connection, invoke_message, recv_all, serving
 
 import Pyro4
 from Pyro4 import _daemon_protocol, errors, message
 from Pyro4.configuration import config
-
-from server_helpers import handshaken_connection, invoke_message, recv_all, serving
 
 
 @Pyro4.expose
@@ -126,8 +126,9 @@ def test_external_event_loop():
 def test_serve_simple(capsys):
     daemon = Pyro4.Daemon(host="127.0.0.1")
     obj = Concurrency()
-    server = threading.Thread(target=Pyro4.Daemon.serveSimple,
-                              kwargs=dict(objects={obj: "simple.obj"}, daemon=daemon, ns=False), daemon=True)
+    server = threading.Thread(
+        target=Pyro4.Daemon.serveSimple, kwargs=dict(objects={obj: "simple.obj"}, daemon=daemon, ns=False), daemon=True
+    )
     server.start()
     try:
         for _ in range(1000):
@@ -148,8 +149,7 @@ def test_serve_simple(capsys):
 def test_serve_simple_duplicate_names():
     daemon = Pyro4.Daemon(host="127.0.0.1")
     with pytest.raises(errors.DaemonError):
-        Pyro4.Daemon.serveSimple({Concurrency(): "same", Concurrency(): "same"}, daemon=daemon, ns=False,
-                                 verbose=False)
+        Pyro4.Daemon.serveSimple({Concurrency(): "same", Concurrency(): "same"}, daemon=daemon, ns=False, verbose=False)
     assert daemon.transportServer is None
 
 
@@ -178,6 +178,7 @@ def test_quickack_on_various_sockets():
     listener.close()
     unix_a, unix_b = socket.socketpair()
     try:
+
         class Conn(object):
             pass
 

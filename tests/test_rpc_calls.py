@@ -1,15 +1,15 @@
 """End-to-end calls: our Proxy against our Daemon, on both server types."""
+
 import logging
 import threading
 import uuid
 
 import pytest
+from server_helpers import SERVERTYPES, handshaken_connection, invoke_message, serving
 
 import Pyro4
 from Pyro4 import core, errors, message
 from Pyro4.configuration import config
-
-from server_helpers import SERVERTYPES, handshaken_connection, invoke_message, serving
 
 
 class Resource(object):
@@ -57,8 +57,13 @@ class Service(object):
 
     def whoami(self):
         ctx = core.current_context
-        return {"addr": list(ctx.client_sock_addr), "seq": ctx.seq, "corr": str(ctx.correlation_id),
-                "annotations": sorted(ctx.annotations), "ser": ctx.serializer_id}
+        return {
+            "addr": list(ctx.client_sock_addr),
+            "seq": ctx.seq,
+            "corr": str(ctx.correlation_id),
+            "annotations": sorted(ctx.annotations),
+            "ser": ctx.serializer_id,
+        }
 
     def annotated(self):
         core.current_context.response_annotations = {"XRSP": b"reply"}
@@ -269,8 +274,10 @@ def test_autoproxy(served):
 def test_exception_that_cannot_be_serialized(served):
     daemon, service, uri = served
     with Pyro4.Proxy(uri) as p:
-        with pytest.raises(errors.PyroError, match="Error serializing exception: .*Original exception: "
-                                                   ".*Unserializable.*: cannot go over the wire"):
+        with pytest.raises(
+            errors.PyroError,
+            match="Error serializing exception: .*Original exception: .*Unserializable.*: cannot go over the wire",
+        ):
             p.bad_exception()
 
 

@@ -3,6 +3,7 @@
 * a real 4.82 proxy calls our daemon (all serializers, batch, stream, oneway, attributes, HMAC, errors);
 * our proxy calls a real 4.82 daemon.
 """
+
 import json
 import os
 import subprocess
@@ -11,11 +12,10 @@ import textwrap
 import threading
 
 import pytest
+from server_helpers import SERVERTYPES, serving
 
 import Pyro4
 from Pyro4.configuration import config
-
-from server_helpers import SERVERTYPES, serving
 
 REAL_PYTHON = os.environ.get("PYRO4_482_PYTHON", "/work/pyro4-4.82-venv/bin/python")
 
@@ -28,8 +28,14 @@ pytestmark = [
 def run_real(script, *args, timeout=60):
     """Run a script with the real Pyro4 4.82; returns its JSON output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYRO"))}
-    proc = subprocess.run([REAL_PYTHON, "-c", textwrap.dedent(script)] + [str(a) for a in args],
-                          capture_output=True, text=True, timeout=timeout, env=env, cwd="/")
+    proc = subprocess.run(
+        [REAL_PYTHON, "-c", textwrap.dedent(script)] + [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd="/",
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -148,8 +154,14 @@ print(json.dumps("done"), flush=True)
 
 def test_our_proxy_calls_real_daemon():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYRO"))}
-    proc = subprocess.Popen([REAL_PYTHON, "-c", textwrap.dedent(SERVER_SCRIPT)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd="/")
+    proc = subprocess.Popen(
+        [REAL_PYTHON, "-c", textwrap.dedent(SERVER_SCRIPT)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd="/",
+    )
     try:
         uri = proc.stdout.readline().strip()
         assert uri.startswith("PYRO:calc@127.0.0.1:"), proc.stderr.read()

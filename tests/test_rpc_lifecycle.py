@@ -1,15 +1,15 @@
 """End-to-end connection life cycle: handshakes, HMAC, refusals, instance modes, shutdown, leaks."""
+
 import os
 import socket
 import threading
 
 import pytest
+from server_helpers import SERVERTYPES, connect_message, decode, raw_connection, recv_all, serving
 
 import Pyro4
 from Pyro4 import core, errors, message, util
 from Pyro4.configuration import config
-
-from server_helpers import SERVERTYPES, connect_message, decode, raw_connection, recv_all, serving
 
 
 @Pyro4.expose
@@ -138,8 +138,9 @@ def test_unaccepted_serializer_connect(servertype):
     with serving(daemon):
         with Pyro4.Proxy(uri) as p:
             p._pyroSerializer = "pickle"
-            with pytest.raises(errors.CommunicationError, match="rejected: message used serializer that is not "
-                                                                "accepted: 4"):
+            with pytest.raises(
+                errors.CommunicationError, match="rejected: message used serializer that is not accepted: 4"
+            ):
                 p.echo(1)
 
 
@@ -190,8 +191,9 @@ def test_pool_full_denies_connection():
     with serving(daemon):
         with Pyro4.Proxy(uri) as p1, Pyro4.Proxy(uri) as p2:
             assert p1.echo(1) == 1
-            with pytest.raises(errors.CommunicationError,
-                               match="rejected: no free workers, increase server threadpool size"):
+            with pytest.raises(
+                errors.CommunicationError, match="rejected: no free workers, increase server threadpool size"
+            ):
                 p2.echo(2)
         for _ in range(500):  # the worker becomes free once p1's connection is gone
             try:

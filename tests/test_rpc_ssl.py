@@ -1,16 +1,18 @@
 """End-to-end calls over SSL (1-way and 2-way), and a non-TLS client that must not block the server."""
+
 import socket
 
+import certs_util
 import pytest
+from server_helpers import SERVERTYPES, serving
 
 import Pyro4
 from Pyro4 import errors, socketutil
 from Pyro4.configuration import config
 
-import certs_util
-from server_helpers import SERVERTYPES, serving
-
-pytestmark = pytest.mark.skipif(not certs_util.openssl_available(), reason="no openssl command to make test certificates")
+pytestmark = pytest.mark.skipif(
+    not certs_util.openssl_available(), reason="no openssl command to make test certificates"
+)
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,16 @@
 """The thread pool and the thread-pool transport server, driven by a fake daemon."""
+
 import contextlib
 import socket
 import threading
 
 import pytest
+from server_helpers import FakeDaemon, recv_all, threads_named
 
 from Pyro4.configuration import config
 from Pyro4.socketserver import threadpool, threadpoolserver
 from Pyro4.socketserver.threadpool import NoFreeWorkersError, Pool, PoolError
 from Pyro4.socketserver.threadpoolserver import SocketServer_Threadpool
-
-from server_helpers import FakeDaemon, recv_all, threads_named
 
 
 class TestPool:
@@ -143,11 +143,13 @@ class TestThreadpoolServer:
             assert server.locationStr == "localhost:%d" % port
             assert server.sockets == [server.sock]
             with pytest.raises(TypeError, match="threadpool server doesn't have multiplexing selector"):
-                server.selector
+                _ = server.selector
             with pytest.raises(TypeError, match="You can't use the loop combiner on the threadpool server type"):
                 server.combine_loop(server)
             assert repr(server) == "<SocketServer_Threadpool on localhost:%d; %d workers>" % (
-                port, config.THREADPOOL_SIZE_MIN)
+                port,
+                config.THREADPOOL_SIZE_MIN,
+            )
             assert threads_named("housekeeper")
         finally:
             server.close()
@@ -171,6 +173,7 @@ class TestThreadpoolServer:
         finally:
             server.close()
         import os
+
         assert not os.path.exists(path)
 
     def test_serves_requests_and_disconnect(self, fake_server):

@@ -6,6 +6,7 @@
   the connection closed or open as real 4.82 did.
 * Our proxy's requests against a fake server that answers with the captured replies.
 """
+
 import binascii
 import json
 import os
@@ -14,12 +15,11 @@ import threading
 import uuid
 
 import pytest
+from server_helpers import decode, is_open, recv_all, serving
 
 import Pyro4
 from Pyro4 import core, message, socketutil, util
 from Pyro4.configuration import config
-
-from server_helpers import decode, is_open, recv_all, serving
 
 VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "spec", "vectors")
 if not os.path.isdir(VECTORS):
@@ -119,7 +119,11 @@ def check_reply(reply, expected, variable):
     """Compare one of our replies with a captured one, honouring what the vector says varies."""
     name = "message %d" % variable["message_index"]
     assert (reply.type, reply.flags, reply.seq, reply.serializer_id) == (
-        expected["type"], expected["flags"], expected["seq"], expected["serializer_id"]), name
+        expected["type"],
+        expected["flags"],
+        expected["seq"],
+        expected["serializer_id"],
+    ), name
     assert list(reply.annotations) == [a["key"] for a in expected["annotations"]], name
     varying_keys = {a["key"] for a in variable["annotations"]}
     for chunk in expected["annotations"]:
@@ -180,18 +184,58 @@ def handshake(conn, hmac_key):
 
 
 REPLAYED = [
-    "annotations_custom_serpent", "attributes_json", "attributes_msgpack", "attributes_pickle",
-    "attributes_serpent", "batch_json", "batch_msgpack", "batch_pickle", "batch_serpent", "batch_oneway_serpent",
-    "blob_serpent", "compression_serpent", "connect_json", "connect_marshal", "connect_msgpack", "connect_pickle",
-    "connect_serpent", "connect_serpent_corr", "connectfail_hmac_mismatch", "connectfail_hmac_missing",
-    "connectfail_serializer_json", "connectfail_serializer_pickle", "connectfail_unknown_object",
-    "daemon_object_serpent", "exception_attribute_serpent", "exception_custom_json", "exception_custom_pickle",
-    "exception_custom_serpent", "exception_json", "exception_marshal", "exception_msgpack", "exception_pickle",
-    "exception_serializer_rejected", "exception_serpent", "exception_unknown_object_serpent",
-    "hmac_annotations_serpent", "hmac_serpent", "invoke_kwargs_json", "invoke_kwargs_marshal",
-    "invoke_kwargs_msgpack", "invoke_kwargs_pickle", "invoke_kwargs_serpent", "metadata_json", "metadata_marshal",
-    "metadata_msgpack", "metadata_pickle", "metadata_serpent", "oneway_serpent", "ping", "seq_wrap_serpent",
-    "stream_close_serpent", "stream_serpent",
+    "annotations_custom_serpent",
+    "attributes_json",
+    "attributes_msgpack",
+    "attributes_pickle",
+    "attributes_serpent",
+    "batch_json",
+    "batch_msgpack",
+    "batch_pickle",
+    "batch_serpent",
+    "batch_oneway_serpent",
+    "blob_serpent",
+    "compression_serpent",
+    "connect_json",
+    "connect_marshal",
+    "connect_msgpack",
+    "connect_pickle",
+    "connect_serpent",
+    "connect_serpent_corr",
+    "connectfail_hmac_mismatch",
+    "connectfail_hmac_missing",
+    "connectfail_serializer_json",
+    "connectfail_serializer_pickle",
+    "connectfail_unknown_object",
+    "daemon_object_serpent",
+    "exception_attribute_serpent",
+    "exception_custom_json",
+    "exception_custom_pickle",
+    "exception_custom_serpent",
+    "exception_json",
+    "exception_marshal",
+    "exception_msgpack",
+    "exception_pickle",
+    "exception_serializer_rejected",
+    "exception_serpent",
+    "exception_unknown_object_serpent",
+    "hmac_annotations_serpent",
+    "hmac_serpent",
+    "invoke_kwargs_json",
+    "invoke_kwargs_marshal",
+    "invoke_kwargs_msgpack",
+    "invoke_kwargs_pickle",
+    "invoke_kwargs_serpent",
+    "metadata_json",
+    "metadata_marshal",
+    "metadata_msgpack",
+    "metadata_pickle",
+    "metadata_serpent",
+    "oneway_serpent",
+    "ping",
+    "seq_wrap_serpent",
+    "stream_close_serpent",
+    "stream_serpent",
 ]
 
 
@@ -202,11 +246,20 @@ def test_replay_real_client_bytes(name):
 
 # --- bad input ----------------------------------------------------------------------------------
 
-BADINPUT = ["badinput_first_bad_checksum", "badinput_first_bad_version", "badinput_first_invoke",
-            "badinput_first_not_pyro", "badinput_first_unknown_serializer", "badinput_later_bad_checksum",
-            "badinput_later_connect_again", "badinput_later_garbage_serpent", "badinput_later_ping",
-            "badinput_later_switch_serializer", "badinput_later_unknown_msgtype",
-            "badinput_later_unknown_serializer"]
+BADINPUT = [
+    "badinput_first_bad_checksum",
+    "badinput_first_bad_version",
+    "badinput_first_invoke",
+    "badinput_first_not_pyro",
+    "badinput_first_unknown_serializer",
+    "badinput_later_bad_checksum",
+    "badinput_later_connect_again",
+    "badinput_later_garbage_serpent",
+    "badinput_later_ping",
+    "badinput_later_switch_serializer",
+    "badinput_later_unknown_msgtype",
+    "badinput_later_unknown_serializer",
+]
 
 
 def _read_reply_bytes(sock, expect_close):
@@ -264,6 +317,7 @@ def compare_bad_input_reply(name, reply, expected):
 
 
 # --- our proxy's bytes ----------------------------------------------------------------------------
+
 
 class ScriptedServer(object):
     """A raw TCP server that answers each request with the next captured reply and records requests."""

@@ -1,5 +1,6 @@
 """Pieces shared by the transport servers: binding the server socket, accepting clients,
 waking a blocked server and cutting client connections at close time."""
+
 import socket
 import ssl
 
@@ -11,8 +12,12 @@ def server_ssl_context():
     """The process-wide server SSL context when config.SSL is on, else None."""
     if not config.SSL:
         return None
-    return socketutil.getSSLcontext(servercert=config.SSL_SERVERCERT, serverkey=config.SSL_SERVERKEY,
-                                    keypassword=config.SSL_SERVERKEYPASSWD, cacerts=config.SSL_CACERTS)
+    return socketutil.getSSLcontext(
+        servercert=config.SSL_SERVERCERT,
+        serverkey=config.SSL_SERVERKEY,
+        keypassword=config.SSL_SERVERKEYPASSWD,
+        cacerts=config.SSL_CACERTS,
+    )
 
 
 def bind_server_socket(host, port, unixsocket=None):
@@ -21,13 +26,19 @@ def bind_server_socket(host, port, unixsocket=None):
         bind_location = unixsocket
     else:
         bind_location = (host or "", port or 0)
-    sock = socketutil.createSocket(bind=bind_location, reuseaddr=config.SOCK_REUSE, timeout=config.COMMTIMEOUT,
-                                   noinherit=True, nodelay=config.SOCK_NODELAY, sslContext=server_ssl_context())
+    sock = socketutil.createSocket(
+        bind=bind_location,
+        reuseaddr=config.SOCK_REUSE,
+        timeout=config.COMMTIMEOUT,
+        noinherit=True,
+        nodelay=config.SOCK_NODELAY,
+        sslContext=server_ssl_context(),
+    )
     return sock, location_string(sock, host, port, unixsocket)
 
 
 def location_string(sock, host, port, unixsocket):
-    """"./u:name" for unix sockets, else "host:port" with the host as given (bound address if empty)."""
+    """ "./u:name" for unix sockets, else "host:port" with the host as given (bound address if empty)."""
     if unixsocket:
         return "./u:" + unixsocket
     sockname = sock.getsockname()
@@ -91,6 +102,7 @@ def wake_server(sock, location):
 def close_unix_socket_file(sock, unixsocket):
     """A unix socket server removes its socket file when it closes (abstract names have none)."""
     import os
+
     if unixsocket and not unixsocket.startswith("\0"):
         try:
             os.remove(unixsocket)

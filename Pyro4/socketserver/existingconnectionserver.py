@@ -3,6 +3,7 @@
 There is no listening socket and no connect handshake: the peer is expected to be a proxy created
 with ``Proxy(name, connected_socket=...)`` on the other end. The user's socket is never closed here.
 """
+
 import logging
 import socket
 import ssl

@@ -4,6 +4,7 @@ Requests are handled one at a time in the thread that runs the loop (only oneway
 their own thread, per ``config.ONEWAY_THREADED``). Other servers (another daemon, a name server's
 broadcast responder) can be merged into this loop with ``combine_loop``.
 """
+
 import logging
 import selectors
 import socket
@@ -119,7 +120,7 @@ class SocketServer_Multiplex(object):
             return None
         except socket.error as x:
             if x.errno in socketutil.ERRNO_BADF or x.errno in socketutil.ERRNO_ENOTSOCK:
-                raise errors.ConnectionClosedError("server socket closed")
+                raise errors.ConnectionClosedError("server socket closed") from x
             log.warning("accept failed: %s", x)
             return None
         except Exception:

@@ -5,6 +5,7 @@ The pool grows on demand up to ``config.THREADPOOL_SIZE`` workers and shrinks ba
 worker and when a worker finishes), as Pyro4 does. A job normally serves one client connection for
 its whole lifetime, so the pool size is the maximum number of concurrent connections.
 """
+
 import logging
 import queue
 import threading
@@ -80,7 +81,12 @@ class Pool(object):
 
     def __repr__(self):
         return "<%s.%s at 0x%x; %d busy workers; %d idle workers>" % (
-            self.__class__.__module__, self.__class__.__name__, id(self), len(self.busy), len(self.idle))
+            self.__class__.__module__,
+            self.__class__.__name__,
+            id(self),
+            len(self.busy),
+            len(self.idle),
+        )
 
     def num_workers(self):
         return len(self.idle) + len(self.busy)

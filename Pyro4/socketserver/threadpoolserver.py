@@ -4,6 +4,7 @@ This is the default server type (``config.SERVERTYPE == "thread"``). One thread 
 ``loop``) accepts connections; each connection is then handled by a pool worker for as long as it
 lives, so calls on different connections run concurrently.
 """
+
 import logging
 import socket
 import threading
@@ -144,8 +145,11 @@ class SocketServer_Threadpool(object):
             self.sock = None
 
     def __repr__(self):
-        return "<%s on %s; %d workers>" % (self.__class__.__name__, self.locationStr,
-                                            self.pool.num_workers() if self.pool else 0)
+        return "<%s on %s; %d workers>" % (
+            self.__class__.__name__,
+            self.locationStr,
+            self.pool.num_workers() if self.pool else 0,
+        )
 
     def loop(self, loopCondition=lambda: True):
         log.debug("threadpool server requestloop")
