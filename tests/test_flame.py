@@ -111,9 +111,11 @@ def test_create_module_dotted_and_importable(scratch_modules):
 
 def test_create_module_reports_filename_in_errors(scratch_modules):
     with pytest.raises(ZeroDivisionError) as x:
-        flame.createModule("flametest_broken", "1/0", filename="<sent-module>")
+        flame.createModule("json.flametest_broken", "1/0", filename="<sent-module>")
     assert traceback.extract_tb(x.tb)[-1].filename == "<sent-module>"
-    assert "flametest_broken" not in sys.modules
+    # a module whose source failed is not published anywhere
+    assert "json.flametest_broken" not in sys.modules
+    assert not hasattr(sys.modules["json"], "flametest_broken")
 
 
 # ---- refusals -------------------------------------------------------------------------------------

@@ -47,10 +47,7 @@ def _module_chain(name):
     dotted = ""
     for component in name.split("."):
         dotted = dotted + "." + component if dotted else component
-        module = sys.modules.get(dotted) or types.ModuleType(dotted)
-        if chain:
-            setattr(chain[-1][1], component, module)
-        chain.append((dotted, module))
+        chain.append((dotted, sys.modules.get(dotted) or types.ModuleType(dotted)))
     return chain
 
 
@@ -64,6 +61,9 @@ def createModule(name, source, filename="<dynamic-module>", namespace=None):
     chain = _module_chain(name)
     module = chain[-1][1]
     exec_function(source, filename, module.__dict__)
+    # only a module whose source ran is published (sys.modules, attribute of its parent)
+    for (_, parent), (dotted, child) in zip(chain, chain[1:]):
+        setattr(parent, dotted.rpartition(".")[2], child)
     for dotted, level in chain:
         sys.modules[dotted] = level
     if namespace is not None:
