@@ -76,8 +76,10 @@ def _proxy_to_flame(flameserver):
     return core.Proxy(flameserver._pyroDaemon.uriFor(flameserver))
 
 
-def _location_of(proxy):
-    return proxy._pyroUri.location
+def _stand_in_repr(stand_in, kind, name):
+    cls = type(stand_in)
+    location = stand_in.flameserver._pyroUri.location
+    return "<%s.%s at 0x%x; %s '%s' at %s>" % (cls.__module__, cls.__name__, id(stand_in), kind, name, location)
 
 
 class FlameModule(object):
@@ -108,13 +110,7 @@ class FlameModule(object):
         self.flameserver._pyroRelease()
 
     def __repr__(self):
-        return "<%s.%s at 0x%x; module '%s' at %s>" % (
-            self.__class__.__module__,
-            self.__class__.__name__,
-            id(self),
-            self.module,
-            _location_of(self.flameserver),
-        )
+        return _stand_in_repr(self, "module", self.module)
 
 
 class FlameBuiltin(object):
@@ -134,13 +130,7 @@ class FlameBuiltin(object):
         self.flameserver._pyroRelease()
 
     def __repr__(self):
-        return "<%s.%s at 0x%x; builtin '%s' at %s>" % (
-            self.__class__.__module__,
-            self.__class__.__name__,
-            id(self),
-            self.builtin,
-            _location_of(self.flameserver),
-        )
+        return _stand_in_repr(self, "builtin", self.builtin)
 
 
 @core.expose
