@@ -9,13 +9,14 @@ its whole lifetime, so the pool size is the maximum number of concurrent connect
 import logging
 import queue
 import threading
+import time
 
 from Pyro4.configuration import config
 
 log = logging.getLogger("Pyro4.threadpool")
 
-# how long close() waits for each worker to finish its current job
-_JOIN_TIMEOUT = 0.5
+# how long close() waits for the workers to finish their current jobs
+_JOIN_TIMEOUT = 1.0
 
 
 class PoolError(Exception):
@@ -130,6 +131,8 @@ class Pool(object):
         current = threading.current_thread()
         for worker in workers:
             worker.process(None)
+        # one deadline for all: a worker still busy with a long call must not delay close() per worker
+        deadline = time.monotonic() + _JOIN_TIMEOUT
         for worker in workers:
             if worker is not current:
-                worker.join(_JOIN_TIMEOUT)
+                worker.join(max(0.0, deadline - time.monotonic()))
