@@ -168,20 +168,8 @@ def _register_with_nameserver(object_name, uri, nameserver_thread, hmac, verbose
         ns._pyroRelease()
 
 
-def main(args=None, returnWithoutLooping=False):
-    options, _ = _option_parser().parse_args(args)
-    hmac = _hmac_key_from_cli(options.key)
-    if options.verbose:
-        options.quiet = False
-    if not options.quiet:
-        print("Starting Pyro's built-in test echo server.")
-    config.SERVERTYPE = "multiplex"
-    if hmac is None and not options.quiet:
-        print("Warning: HMAC key not set. Anyone can connect to this server!")
-    nameserver_thread = None
-    if options.nameserver:
-        options.naming = True
-        nameserver_thread = startNameServer(options.host, hmac=hmac)
+def _start_echo_daemon(options, hmac, nameserver_thread):
+    """Create the daemon with the echo object, registered in a name server if asked; prints its lines."""
     daemon = core.Daemon(host=options.host, port=options.port, unixsocket=options.unixsocket)
     if hmac:
         daemon._pyroHmacKey = hmac
@@ -198,6 +186,24 @@ def main(args=None, returnWithoutLooping=False):
         print("echo uri: %s" % uri)
         print("echoserver running.")
     sys.stdout.flush()
+    return daemon, echo, uri
+
+
+def main(args=None, returnWithoutLooping=False):
+    options, _ = _option_parser().parse_args(args)
+    hmac = _hmac_key_from_cli(options.key)
+    if options.verbose:
+        options.quiet = False
+    if not options.quiet:
+        print("Starting Pyro's built-in test echo server.")
+    config.SERVERTYPE = "multiplex"
+    if hmac is None and not options.quiet:
+        print("Warning: HMAC key not set. Anyone can connect to this server!")
+    nameserver_thread = None
+    if options.nameserver:
+        options.naming = True
+        nameserver_thread = startNameServer(options.host, hmac=hmac)
+    daemon, echo, uri = _start_echo_daemon(options, hmac, nameserver_thread)
     if returnWithoutLooping:
         return daemon, echo, uri
     daemon.requestLoop(loopCondition=lambda: not echo._must_shutdown)
