@@ -643,3 +643,22 @@ def test_connected_socket():
         loop.join(WAIT)
         daemon.close()
         server_sock.close()
+
+
+@pytest.mark.parametrize("serializer", ["serpent", "json", "marshal", "msgpack"])
+def test_all_client_features_per_serializer(served, serializer):
+    _, service, uri = served
+    Pyro4.config.SERIALIZER = serializer
+    with Proxy(uri) as proxy:
+        assert proxy.add(1, 2) == 3
+        proxy.number = 5
+        assert proxy.number == 5
+        batch = Pyro4.batch(proxy)
+        batch.add(1, 1)
+        batch.echo("x")
+        assert list(batch()) == [2, "x"]
+        assert list(proxy.gen(3)) == [0, 1, 2]
+        with pytest.raises(ZeroDivisionError):
+            proxy.div(1, 0)
+        assert proxy.fire() is None
+        assert service.oneway_done.wait(WAIT)
