@@ -206,3 +206,25 @@ def test_oneway_request_never_answered():
             assert reply.seq == 3  # nothing was sent for the two oneway requests
         finally:
             conn.close()
+
+
+def _ipv6_loopback_available():
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback_available(), reason="no IPv6 loopback on this machine")
+def test_ipv6_daemon():
+    daemon = Pyro4.Daemon(host="::1")
+    uri = daemon.register(Concurrency(), "c")
+    port = daemon.sock.getsockname()[1]
+    assert daemon.locationStr == "[::1]:%d" % port
+    assert str(uri) == "PYRO:c@[::1]:%d" % port
+    assert " - IPv6; " in repr(daemon)
+    with serving(daemon):
+        with Pyro4.Proxy(uri) as p:
+            assert p.work() == "done"
