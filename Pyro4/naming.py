@@ -25,8 +25,6 @@ __all__ = ["locateNS", "resolve", "type_meta", "startNSloop", "startNS"]
 
 log = logging.getLogger("Pyro4.naming")
 
-_FILTER_ARGUMENTS = ("prefix", "regex", "metadata_all", "metadata_any")
-
 
 class MemoryStorage(dict):
     """The default, volatile storage: a dict of name -> (uri_string, set of tags).
@@ -36,7 +34,9 @@ class MemoryStorage(dict):
     """
 
     def __init__(self, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__()
+        for name, entry in kwargs.items():
+            self[name] = entry  # through __setitem__, so initial entries get the same tag rule
 
     def __setitem__(self, key, value):
         uri, metadata = value
@@ -472,10 +472,11 @@ def _broadcast_decision(daemon, unixsocket, enableBroadcast):
     if unixsocket:
         return "Unix domain socket", False, None
     hostip = daemon.sock.getsockname()[0]
+    # as in 4.82 both lines are printed even with -x, and IPv6 wins over localhost (for ::1)
+    if daemon.sock.family == socket.AF_INET6:
+        return hostip, False, "Not starting broadcast server for IPv6."
     if _is_loopback(hostip):
         return hostip, False, "Not starting broadcast server for localhost."
-    if daemon.sock.family == socket.AF_INET6:
-        return hostip, False, ("Not starting broadcast server for IPv6." if enableBroadcast else None)
     return hostip, enableBroadcast, None
 
 

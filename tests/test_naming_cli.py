@@ -217,25 +217,30 @@ class _FakeDaemon(object):
 
 def test_broadcast_decisions():
     decide = Pyro4.naming._broadcast_decision
-    assert decide(_FakeDaemon(("127.0.0.1", 1)), None, True) == (
-        "127.0.0.1",
-        False,
-        "Not starting broadcast server for localhost.",
-    )
-    assert decide(_FakeDaemon(("127.0.0.1", 1)), None, False)[2] == "Not starting broadcast server for localhost."
-    assert decide(_FakeDaemon(("::1", 1, 0, 0), socket.AF_INET6), None, True)[1:] == (
-        False,
-        "Not starting broadcast server for localhost.",
-    )
-    assert decide(_FakeDaemon(("fe80::1", 1, 0, 0), socket.AF_INET6), None, True) == (
-        "fe80::1",
-        False,
-        "Not starting broadcast server for IPv6.",
-    )
-    assert decide(_FakeDaemon(("fe80::1", 1, 0, 0), socket.AF_INET6), None, False) == ("fe80::1", False, None)
+    localhost = (False, "Not starting broadcast server for localhost.")
+    ipv6 = (False, "Not starting broadcast server for IPv6.")
+    assert decide(_FakeDaemon(("127.0.0.1", 1)), None, True) == ("127.0.0.1",) + localhost
+    assert decide(_FakeDaemon(("127.0.0.1", 1)), None, False)[1:] == localhost  # even with -x
+    assert decide(_FakeDaemon(("::1", 1, 0, 0), socket.AF_INET6), None, True) == ("::1",) + ipv6
+    assert decide(_FakeDaemon(("fe80::1", 1, 0, 0), socket.AF_INET6), None, True) == ("fe80::1",) + ipv6
+    assert decide(_FakeDaemon(("fe80::1", 1, 0, 0), socket.AF_INET6), None, False) == ("fe80::1",) + ipv6
     assert decide(_FakeDaemon(("192.168.1.100", 1)), None, True) == ("192.168.1.100", True, None)
     assert decide(_FakeDaemon(("192.168.1.100", 1)), None, False) == ("192.168.1.100", False, None)
     assert decide(None, "/tmp/sock", True) == ("Unix domain socket", False, None)
+
+
+def test_ipv6_banner(child_processes):
+    child = _start_ns(child_processes, ["-n", "::1", "-p", "0", "-x"])
+    try:
+        lines = child.read_until("URI = ")
+    except AssertionError:
+        if child.proc.poll() is not None:
+            pytest.skip("IPv6 loopback not available")
+        raise
+    assert lines[0] == "Not starting broadcast server for IPv6."
+    assert lines[1].startswith("NS running on [::1]:") and lines[1].endswith(" (::1)")
+    assert lines[-1].startswith("URI = PYRO:Pyro.NameServer@[::1]:")
+    assert child.interrupt()[0] == 0
 
 
 def test_startNSloop_broadcast_banner(capsys, monkeypatch):
