@@ -20,6 +20,7 @@ import uuid
 
 from Pyro4 import errors
 from Pyro4._serializers_base import SerializerBase
+from Pyro4._serializers_marshal_guard import check_marshal_data
 from Pyro4.configuration import config
 
 try:
@@ -46,6 +47,11 @@ _MSGPACK_EXT_DATE = 0x33
 
 # Python 3.13 can refuse code objects while unmarshalling; no Pyro peer ever sends one.
 _MARSHAL_LOADS_OPTIONS = {"allow_code": False} if sys.version_info >= (3, 13) else {}
+
+
+def _marshal_loads(data):
+    check_marshal_data(data)  # marshal trusts the sizes in its input: see that module
+    return marshal.loads(data, **_MARSHAL_LOADS_OPTIONS)
 
 _lazy_libraries = {}
 
@@ -221,11 +227,11 @@ class MarshalSerializer(SerializerBase):
         return marshal.dumps(self.convert_obj_into_marshallable(data))
 
     def loadsCall(self, data):
-        obj, method, vargs, kwargs = _unpack_call(marshal.loads(data, **_MARSHAL_LOADS_OPTIONS))
+        obj, method, vargs, kwargs = _unpack_call(_marshal_loads(data))
         return obj, method, self.recreate_classes(vargs), self.recreate_classes(kwargs)
 
     def loads(self, data):
-        return self.recreate_classes(marshal.loads(data, **_MARSHAL_LOADS_OPTIONS))
+        return self.recreate_classes(_marshal_loads(data))
 
     def convert_obj_into_marshallable(self, obj):
         if isinstance(obj, self.marshalable_types):

@@ -6,6 +6,7 @@ import decimal
 import marshal
 import pickle
 import pickletools
+import struct
 import sys
 import uuid
 import warnings
@@ -21,6 +22,7 @@ import Pyro4.futures
 import Pyro4.util
 from Pyro4 import errors
 from Pyro4 import _serializers_formats
+from Pyro4._serializers_marshal_guard import check_marshal_data, _walk
 from Pyro4.util import SerializerBase
 
 ALL_NAMES = ["serpent", "json", "marshal", "pickle", "dill", "msgpack", "cloudpickle"]
@@ -620,3 +622,60 @@ def test_json_module_missing():
             "except Pyro4.errors.SerializeError as x:\n    print(x, Pyro4.util.json)\n")
     out = _run_fresh(code, PYRO_JSON_MODULE="no_such_json_module_xyz")
     assert out == "serializer 'json' is unknown or not available None"
+
+
+# -------------------------------------------------------------------- marshal size guard (bad input)
+
+
+@pytest.mark.parametrize("header", [b"(", b"[", b"\xa8", b"\xdb"])
+@pytest.mark.parametrize("claimed", [2 ** 31 - 1, 2 ** 24, 65536])
+@pytest.mark.parametrize("prefix,suffix", [(b"", b""), (b"[\x02\x00\x00\x00\xe9\x01\x00\x00\x00", b""),
+                                           (b"{\xda\x01k", b"0"), (b")\x02z\x03(((", b"N")])
+def test_marshal_oversized_container_refused(header, claimed, prefix, suffix):
+    # CPython's marshal would allocate (and for tuples touch) claimed*8 bytes before noticing
+    payload = prefix + header + struct.pack("<i", claimed) + suffix
+    for decode in (ser("marshal").loads, ser("marshal").loadsCall):
+        with pytest.raises(errors.SerializeError, match="^invalid marshal data: a container claims %d items" % claimed):
+            decode(payload)
+
+
+def test_marshal_oversized_string_and_int_refused_by_walk():
+    with pytest.raises(errors.SerializeError, match="a string claims"):
+        _walk(b"s" + struct.pack("<i", 10 ** 9))
+    with pytest.raises(errors.SerializeError, match="an integer claims"):
+        _walk(b"l" + struct.pack("<i", -10 ** 9))
+
+
+def test_marshal_large_but_real_containers_pass():
+    value = [list(range(70000)), tuple(range(70000)), "(" * 10, {"k": ["[[[["] * 3}]
+    data = ser("marshal").dumps(value)
+    assert ser("marshal").loads(data) == value
+
+
+marshallable = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.complex_numbers(allow_nan=False)
+    | st.text() | st.binary() | st.frozensets(st.integers(), max_size=3),
+    lambda children: st.lists(children, max_size=5) | st.tuples(children, children)
+    | st.dictionaries(st.text(max_size=3) | st.integers(), children, max_size=4),
+    max_leaves=25)
+
+
+@settings(deadline=None, max_examples=150)
+@given(value=marshallable, version=st.integers(0, marshal.version))
+def test_marshal_walk_accepts_all_real_data(value, version):
+    data = marshal.dumps(value, version)
+    _walk(data)  # no false alarms, whatever the structure, refs and marshal version
+    check_marshal_data(data)
+    shared = [value, value, "shared", "shared"]  # repeated objects give FLAG_REF and back-references
+    _walk(marshal.dumps(shared, version))
+    assert marshal.loads(data) == value or value != value
+
+
+@settings(deadline=None, max_examples=150)
+@given(payload=st.binary(max_size=40))
+def test_marshal_random_bytes_are_bounded(payload):
+    for decode in (ser("marshal").loads, ser("marshal").loadsCall):
+        try:
+            decode(payload)
+        except BaseException as x:
+            assert isinstance(x, Exception)

@@ -1,0 +1,110 @@
+"""A size check on marshal payloads before ``marshal.loads`` sees them.
+
+CPython's marshal allocates tuples and lists at the size their header claims, before reading the
+items: a 5-byte payload can make it allocate (and, for a tuple, touch) gigabytes. Pyro daemons
+accept marshal by default, so a payload with a suspiciously large tuple/list header is walked here
+first, without building any objects: every claimed size must fit in the bytes that are left (each
+item takes at least one byte). Anything else that is malformed is left to marshal to report.
+"""
+import re
+import struct
+
+from Pyro4 import errors
+
+_FLAG_REF = 0x80
+_NULL = ord("0")
+_LONG = ord("l")
+_SMALL_TUPLE = ord(")")
+_DICT = ord("{")
+_FIXED_SIZES = {ord(code): size for code, size in
+                (("N", 0), ("F", 0), ("T", 0), ("S", 0), (".", 0), ("i", 4), ("I", 8), ("g", 8), ("y", 16), ("r", 4))}
+_SIZED_STRINGS = frozenset(ord(code) for code in "stuaA")  # 4-byte length, then the bytes
+_SHORT_STRINGS = frozenset(ord(code) for code in "zZ")  # 1-byte length, then the bytes
+_TEXT_NUMBERS = {ord("f"): 1, ord("x"): 2}  # float / complex as 1-byte-length-prefixed text parts
+_SEQUENCES = frozenset(ord(code) for code in "([<>")  # 4-byte item count, then the items
+
+_INT32 = struct.Struct("<i")
+
+# A tuple or list header ("(" or "[", with or without FLAG_REF) whose little-endian int32 item count
+# is 65536 or more. Most payloads have none, and then the (much slower) walk is not needed.
+_LARGE_SEQUENCE_HEADER = re.compile(rb"[\x28\xa8\x5b\xdb](?=[\x00-\xff]{2}(?:[\x00-\xff][\x01-\x7f]|[\x01-\xff]\x00))",
+                                    re.DOTALL)
+
+
+def _too_large(what, claimed, available):
+    return errors.SerializeError("invalid marshal data: %s claims %d items but only %d bytes are left"
+                                 % (what, claimed, available))
+
+
+def _skip_text_parts(data, pos, parts):
+    for _ in range(parts):
+        if pos >= len(data):
+            return len(data)
+        pos += 1 + data[pos]
+    return pos
+
+
+def check_marshal_data(data):
+    """Raises SerializeError if the payload claims more items than it can hold."""
+    if _LARGE_SEQUENCE_HEADER.search(data) is not None:
+        _walk(data)
+
+
+def _walk(data):
+    end = len(data)
+    pos = 0
+    frames = [1]  # items still to read per open container; None for a dict (ends at a NULL)
+    while frames:
+        remaining = frames[-1]
+        if remaining == 0:
+            frames.pop()
+            continue
+        if pos >= end:
+            return  # truncated: marshal reports it
+        code = data[pos] & ~_FLAG_REF
+        pos += 1
+        if code == _NULL:
+            if remaining is not None:
+                return  # a NULL outside a dict: marshal rejects it
+            frames.pop()
+            continue
+        if remaining is not None:
+            frames[-1] = remaining - 1
+        size = _FIXED_SIZES.get(code)
+        if size is not None:
+            pos += size
+        elif code in _SIZED_STRINGS or code in _SEQUENCES or code == _LONG:
+            pos = _check_sized(data, pos, code, frames)
+        elif code in _SHORT_STRINGS:
+            pos = pos + 1 + data[pos] if pos < end else end
+        elif code == _SMALL_TUPLE:
+            if pos < end:
+                frames.append(data[pos])
+            pos += 1
+        elif code == _DICT:
+            frames.append(None)
+        elif code in _TEXT_NUMBERS:
+            pos = _skip_text_parts(data, pos, _TEXT_NUMBERS[code])
+        else:
+            return  # unknown type code: marshal reports it
+
+
+def _check_sized(data, pos, code, frames):
+    """Checks a 4-byte size field at ``pos``; returns the position after what it covers."""
+    if pos + 4 > len(data):
+        return len(data)
+    claimed = _INT32.unpack_from(data, pos)[0]
+    pos += 4
+    available = len(data) - pos
+    if claimed < 0 and code != _LONG:
+        return len(data)  # marshal rejects negative sizes before allocating
+    if code == _LONG:
+        if abs(claimed) * 2 > available:  # two bytes per digit
+            raise _too_large("an integer", abs(claimed), available)
+        return pos + abs(claimed) * 2
+    if claimed > available:
+        raise _too_large("a string" if code in _SIZED_STRINGS else "a container", claimed, available)
+    if code in _SIZED_STRINGS:
+        return pos + claimed
+    frames.append(claimed)
+    return pos
