@@ -10,6 +10,7 @@ C on raw buffers. The protocol version and limits are parameters: nothing here r
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_Next
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_Check, PyLong_CheckExact
 from cpython.number cimport PyNumber_Index
 from cpython.object cimport PyObject
@@ -19,9 +20,13 @@ from libc.string cimport memcmp, memcpy
 from Pyro4 import _protocol
 
 cdef extern from "Python.h":
-    const char* PyUnicode_AsUTF8AndSize(object unicode, Py_ssize_t* size) except NULL
+    bint PyUnicode_IS_READY(object unicode)
+    bint PyUnicode_IS_ASCII(object unicode)
+    Py_ssize_t PyUnicode_GET_LENGTH(object unicode)
+    void* PyUnicode_DATA(object unicode)
 
 cdef enum:
+    SMALL_CHUNKS = 8
     HEADER_SIZE = 24
     CHUNK_SIZE = 6
     MAX_UINT16 = 0xFFFF
@@ -30,12 +35,13 @@ cdef enum:
     CHECKSUM_C_LIMIT = 1 << 30
 
 cdef long long CHECKSUM_MAGIC = _protocol.CHECKSUM_MAGIC
-cdef bytes TAG = _protocol.HEADER_TAG
+cdef bytes TAG = _protocol.HEADER_TAG  # written and compared as the literal b"PYRO" below
 # The reserved keys come back as these same str objects, saving a decode per common chunk.
 cdef str KEY_CORR = "CORR"
 cdef str KEY_HMAC = "HMAC"
 
-if HEADER_SIZE != _protocol.HEADER_SIZE or CHUNK_SIZE != _protocol.CHUNK_HEADER_SIZE:
+if (HEADER_SIZE != _protocol.HEADER_SIZE or CHUNK_SIZE != _protocol.CHUNK_HEADER_SIZE
+        or TAG != b"PYRO"):
     raise ImportError("Pyro4._message was compiled for another header layout than Pyro4._protocol")
 
 
@@ -83,80 +89,130 @@ cdef inline bint _in_range(long long value, long long high) noexcept nogil:
     return 0 <= value <= high
 
 
-cdef int _fill_header(unsigned char* p, object version, object msg_type, object flags, object seq,
-                      object data_size, object serializer_id, long long annotations_size) except -1:
-    """Writes the 24 header bytes, or raises the shared header-field error."""
-    cdef long long v, t, f, s, d, ser
-    if not (_as_longlong(data_size, &d) and _in_range(d, MAX_DATA_SIZE)
-            and _as_longlong(version, &v) and _in_range(v, MAX_UINT16)
-            and _as_longlong(msg_type, &t) and _in_range(t, MAX_UINT16)
-            and _as_longlong(flags, &f) and _in_range(f, MAX_UINT16)
-            and _as_longlong(seq, &s) and _in_range(s, MAX_UINT16)
-            and _as_longlong(serializer_id, &ser) and _in_range(ser, MAX_UINT16)
+cdef struct Header:
+    long long version, msg_type, flags, seq, data_size, serializer_id, annotations_size
+
+
+cdef struct Chunk:
+    const char* key
+    const char* value
+    Py_ssize_t length
+
+
+cdef int _check_header(Header* h, object version, object msg_type, object flags, object seq,
+                       object data_size, object serializer_id, long long annotations_size) except -1:
+    """Converts and range-checks the header fields into h, or raises the shared header-field error."""
+    h.annotations_size = annotations_size
+    if not (_as_longlong(data_size, &h.data_size) and _in_range(h.data_size, MAX_DATA_SIZE)
+            and _as_longlong(version, &h.version) and _in_range(h.version, MAX_UINT16)
+            and _as_longlong(msg_type, &h.msg_type) and _in_range(h.msg_type, MAX_UINT16)
+            and _as_longlong(flags, &h.flags) and _in_range(h.flags, MAX_UINT16)
+            and _as_longlong(seq, &h.seq) and _in_range(h.seq, MAX_UINT16)
+            and _as_longlong(serializer_id, &h.serializer_id) and _in_range(h.serializer_id, MAX_UINT16)
             and _in_range(annotations_size, MAX_UINT16)):
         raise _protocol.header_field_error(version, msg_type, flags, seq, data_size, serializer_id,
                                            annotations_size)
-    memcpy(p, <const char*>TAG, 4)
-    _put_u16(p + 4, v)
-    _put_u16(p + 6, t)
-    _put_u16(p + 8, f)
-    _put_u16(p + 10, s)
-    p[12] = <unsigned char>((d >> 24) & 0xFF)
-    p[13] = <unsigned char>((d >> 16) & 0xFF)
-    p[14] = <unsigned char>((d >> 8) & 0xFF)
-    p[15] = <unsigned char>(d & 0xFF)
-    _put_u16(p + 16, ser)
-    _put_u16(p + 18, annotations_size)
-    _put_u16(p + 20, 0)
-    _put_u16(p + 22, _checksum(t, v, d, annotations_size, ser, f, s))
     return 0
+
+
+cdef void _write_header(unsigned char* p, const Header* h) noexcept nogil:
+    memcpy(p, b"PYRO", 4)
+    _put_u16(p + 4, h.version)
+    _put_u16(p + 6, h.msg_type)
+    _put_u16(p + 8, h.flags)
+    _put_u16(p + 10, h.seq)
+    p[12] = <unsigned char>((h.data_size >> 24) & 0xFF)
+    p[13] = <unsigned char>((h.data_size >> 16) & 0xFF)
+    p[14] = <unsigned char>((h.data_size >> 8) & 0xFF)
+    p[15] = <unsigned char>(h.data_size & 0xFF)
+    _put_u16(p + 16, h.serializer_id)
+    _put_u16(p + 18, h.annotations_size)
+    _put_u16(p + 20, 0)
+    _put_u16(p + 22, _checksum(h.msg_type, h.version, h.data_size, h.annotations_size, h.serializer_id,
+                               h.flags, h.seq))
 
 
 cdef const char* _key_chars(object key) except NULL:
     """The 4 ASCII bytes of a valid annotation key, or raises the shared key error."""
-    cdef Py_ssize_t size = 0
-    cdef const char* chars
-    cdef int i
-    if not PyUnicode_Check(key):
-        raise _protocol.annotation_key_error(key)
-    chars = PyUnicode_AsUTF8AndSize(key, &size)
-    if size != 4:
-        raise _protocol.annotation_key_error(key)
-    for i in range(4):
-        if <unsigned char>chars[i] >= 128:
-            raise _protocol.annotation_key_error(key)
-    return chars
+    if (PyUnicode_Check(key) and PyUnicode_IS_READY(key) and PyUnicode_IS_ASCII(key)
+            and PyUnicode_GET_LENGTH(key) == 4):
+        return <const char*>PyUnicode_DATA(key)
+    raise _protocol.annotation_key_error(key)
 
 
-cdef Py_ssize_t _collect_annotations(dict annotations, list keys, list values) except -1:
-    """Validates every chunk and returns the block size; the bytes values go into ``values``."""
+cdef class _Chunks:
+    """The validated annotation chunks of one dict, ready to be copied into a message.
+
+    Holds references to every key and value it points into (converted values included), so the
+    pointers stay valid whatever Python code runs while the chunks are collected.
+    """
+    cdef Chunk* chunks
+    cdef Py_ssize_t count
+    cdef Py_ssize_t block_size
+    cdef list keep_alive
+
+    def __dealloc__(self):
+        PyMem_Free(self.chunks)
+
+    cdef int collect(self, dict annotations) except -1:
+        cdef Py_ssize_t pos = 0
+        cdef PyObject* pkey
+        cdef PyObject* pvalue
+        cdef Chunk* chunk
+        self.chunks = <Chunk*>PyMem_Malloc(max(1, len(annotations)) * sizeof(Chunk))
+        if self.chunks == NULL:
+            raise MemoryError()
+        self.keep_alive = []
+        while PyDict_Next(annotations, &pos, &pkey, &pvalue):
+            if self.count >= len(annotations):
+                raise RuntimeError("annotations dict changed size during encoding")
+            key = <object>pkey
+            value = <object>pvalue
+            chunk = &self.chunks[self.count]
+            chunk.key = _key_chars(key)
+            if not PyBytes_CheckExact(value):
+                value = _protocol.annotation_value_as_bytes(key, value)
+            self.keep_alive.append(key)
+            self.keep_alive.append(value)
+            chunk.value = PyBytes_AS_STRING(value)
+            chunk.length = PyBytes_GET_SIZE(value)
+            self.block_size += CHUNK_SIZE + chunk.length
+            self.count += 1
+        if self.block_size > MAX_UINT16:
+            raise _protocol.annotations_too_large(self.block_size)
+        return 0
+
+
+cdef void _write_chunks(unsigned char* p, const Chunk* chunks, Py_ssize_t count) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(count):
+        memcpy(p, chunks[i].key, 4)
+        _put_u16(p + 4, chunks[i].length)
+        memcpy(p + CHUNK_SIZE, chunks[i].value, chunks[i].length)
+        p += CHUNK_SIZE + chunks[i].length
+
+
+cdef Py_ssize_t _collect_small(dict annotations, Chunk* chunks) except -2:
+    """Fast path for up to SMALL_CHUNKS chunks with exact bytes values, borrowing the dict's references
+    (no Python code runs before they are copied). Returns the block size, or -1 to take the slow path."""
     cdef Py_ssize_t pos = 0
+    cdef Py_ssize_t count = 0
     cdef Py_ssize_t block_size = 0
     cdef PyObject* pkey
     cdef PyObject* pvalue
+    if len(annotations) > SMALL_CHUNKS:
+        return -1
     while PyDict_Next(annotations, &pos, &pkey, &pvalue):
-        key = <object>pkey
-        value = <object>pvalue
-        _key_chars(key)
-        if not PyBytes_CheckExact(value):
-            value = _protocol.annotation_value_as_bytes(key, value)
-        keys.append(key)
-        values.append(value)
-        block_size += CHUNK_SIZE + PyBytes_GET_SIZE(value)
+        if not PyBytes_CheckExact(<object>pvalue):
+            return -1
+        chunks[count].key = _key_chars(<object>pkey)
+        chunks[count].value = PyBytes_AS_STRING(<object>pvalue)
+        chunks[count].length = PyBytes_GET_SIZE(<object>pvalue)
+        block_size += CHUNK_SIZE + chunks[count].length
+        count += 1
     if block_size > MAX_UINT16:
         raise _protocol.annotations_too_large(block_size)
     return block_size
-
-
-cdef void _fill_annotations(unsigned char* p, list keys, list values):
-    cdef Py_ssize_t i, length
-    for i in range(len(keys)):
-        value = values[i]
-        length = PyBytes_GET_SIZE(value)
-        memcpy(p, _key_chars(keys[i]), 4)
-        _put_u16(p + 4, length)
-        memcpy(p + CHUNK_SIZE, PyBytes_AS_STRING(value), length)
-        p += CHUNK_SIZE + length
 
 
 cdef object _encode_annotations(object annotations):
@@ -164,12 +220,38 @@ cdef object _encode_annotations(object annotations):
         return b""
     if type(annotations) is not dict:
         annotations = dict(annotations)
-    cdef list keys = []
-    cdef list values = []
-    cdef Py_ssize_t size = _collect_annotations(annotations, keys, values)
-    block = PyBytes_FromStringAndSize(NULL, size)
-    _fill_annotations(<unsigned char*>PyBytes_AS_STRING(block), keys, values)
+    cdef _Chunks collected = _Chunks()
+    collected.collect(annotations)
+    block = PyBytes_FromStringAndSize(NULL, collected.block_size)
+    _write_chunks(<unsigned char*>PyBytes_AS_STRING(block), collected.chunks, collected.count)
     return block
+
+
+cdef object _build(const Header* h, const Chunk* chunks, Py_ssize_t count, object data):
+    """Allocates the message and copies header, chunks and payload into it."""
+    cdef Py_buffer view
+    cdef const char* payload
+    cdef Py_ssize_t payload_len
+    if PyBytes_CheckExact(data):
+        return _assemble(h, chunks, count, PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
+    if not isinstance(data, (bytearray, memoryview)):
+        raise _protocol.payload_type_error(data)
+    PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+    try:
+        return _assemble(h, chunks, count, <const char*>view.buf, view.len)
+    finally:
+        PyBuffer_Release(&view)
+
+
+cdef object _assemble(const Header* h, const Chunk* chunks, Py_ssize_t count, const char* payload,
+                      Py_ssize_t payload_len):
+    message = PyBytes_FromStringAndSize(NULL, HEADER_SIZE + h.annotations_size + payload_len)
+    cdef unsigned char* out = <unsigned char*>PyBytes_AS_STRING(message)
+    _write_header(out, h)
+    _write_chunks(out + HEADER_SIZE, chunks, count)
+    if payload_len:
+        memcpy(out + HEADER_SIZE + h.annotations_size, payload, payload_len)
+    return message
 
 
 # ---- public functions (same names and signatures as Pyro4._message_py) ---------------------------
@@ -202,13 +284,14 @@ def annotations_size(annotations):
 
 def encode_header(version, msg_type, flags, seq, data_size, serializer_id, annotations_size):
     """The 24-byte header for these field values."""
+    cdef Header h
     cdef long long ann
     if not _as_longlong(annotations_size, &ann):
         raise _protocol.header_field_error(version, msg_type, flags, seq, data_size, serializer_id,
                                            annotations_size)
+    _check_header(&h, version, msg_type, flags, seq, data_size, serializer_id, ann)
     header = PyBytes_FromStringAndSize(NULL, HEADER_SIZE)
-    _fill_header(<unsigned char*>PyBytes_AS_STRING(header), version, msg_type, flags, seq, data_size,
-                 serializer_id, ann)
+    _write_header(<unsigned char*>PyBytes_AS_STRING(header), &h)
     return header
 
 
@@ -223,39 +306,21 @@ def encode_message(version, msg_type, flags, seq, serializer_id, data_size, anno
     ``data_size`` goes into the header as given (callers may have changed it), the annotations size
     is that of the chunks actually written.
     """
-    cdef list keys = []
-    cdef list values = []
+    cdef Header h
+    cdef Chunk small[SMALL_CHUNKS]
     cdef Py_ssize_t block_size = 0
-    cdef Py_buffer view
-    cdef unsigned char* out
+    cdef _Chunks collected
     if annotations:
         if type(annotations) is not dict:
             annotations = dict(annotations)
-        block_size = _collect_annotations(annotations, keys, values)
-    header = PyBytes_FromStringAndSize(NULL, HEADER_SIZE)
-    _fill_header(<unsigned char*>PyBytes_AS_STRING(header), version, msg_type, flags, seq, data_size,
-                 serializer_id, block_size)
-    if PyBytes_CheckExact(data):
-        return _join(header, keys, values, block_size, PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
-    if not isinstance(data, (bytearray, memoryview)):
-        raise _protocol.payload_type_error(data)
-    PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
-    try:
-        return _join(header, keys, values, block_size, <const char*>view.buf, view.len)
-    finally:
-        PyBuffer_Release(&view)
-
-
-cdef object _join(bytes header, list keys, list values, Py_ssize_t block_size, const char* data,
-                  Py_ssize_t data_len):
-    message = PyBytes_FromStringAndSize(NULL, HEADER_SIZE + block_size + data_len)
-    cdef unsigned char* out = <unsigned char*>PyBytes_AS_STRING(message)
-    memcpy(out, PyBytes_AS_STRING(header), HEADER_SIZE)
-    if block_size:
-        _fill_annotations(out + HEADER_SIZE, keys, values)
-    if data_len:
-        memcpy(out + HEADER_SIZE + block_size, data, data_len)
-    return message
+        block_size = _collect_small(annotations, small)
+        if block_size < 0:
+            collected = _Chunks()
+            collected.collect(annotations)
+            _check_header(&h, version, msg_type, flags, seq, data_size, serializer_id, collected.block_size)
+            return _build(&h, collected.chunks, collected.count, data)
+    _check_header(&h, version, msg_type, flags, seq, data_size, serializer_id, block_size)
+    return _build(&h, small, len(annotations) if block_size else 0, data)
 
 
 def parse_header(header, version):
@@ -269,7 +334,7 @@ def parse_header(header, version):
         raise _protocol.header_size_mismatch()
     p = <const unsigned char*>PyBytes_AS_STRING(header)
     ver = _get_u16(p + 4)
-    if memcmp(p, <const char*>TAG, 4) != 0 or not _version_matches(ver, version):
+    if memcmp(p, b"PYRO", 4) != 0 or not _version_matches(ver, version):
         raise _protocol.invalid_tag_or_version()
     msg_type = _get_u16(p + 6)
     flags = _get_u16(p + 8)
@@ -293,13 +358,34 @@ cdef inline bint _version_matches(long long ver, object version):
 
 def parse_annotations(block):
     """The dict of annotations (str key -> bytes value) in a received annotation block."""
-    cdef const unsigned char* p
-    cdef Py_ssize_t size, offset = 0, length
-    cdef dict annotations = {}
     if not PyBytes_CheckExact(block):
         block = _protocol.block_as_bytes(block)
-    p = <const unsigned char*>PyBytes_AS_STRING(block)
-    size = PyBytes_GET_SIZE(block)
+    return _parse_chunks(<const unsigned char*>PyBytes_AS_STRING(block), PyBytes_GET_SIZE(block))
+
+
+def split_body(body, annotations_size):
+    """The annotations dict and the payload of a message body (annotation block, then payload)."""
+    cdef Py_ssize_t size, ann_size
+    cdef const unsigned char* p
+    if not PyBytes_CheckExact(body):
+        body = _protocol.block_as_bytes(body)
+    size = PyBytes_GET_SIZE(body)
+    if not (PyLong_CheckExact(annotations_size) and 0 <= annotations_size <= size):
+        if 0 <= annotations_size <= size:  # an int subclass or int-like: the pure twin accepts it too
+            annotations_size = PyNumber_Index(annotations_size)
+        else:
+            raise _protocol.body_too_short(size, annotations_size)
+    ann_size = annotations_size
+    p = <const unsigned char*>PyBytes_AS_STRING(body)
+    annotations = _parse_chunks(p, ann_size)
+    if ann_size == 0:
+        return annotations, body
+    return annotations, PyBytes_FromStringAndSize(<const char*>p + ann_size, size - ann_size)
+
+
+cdef dict _parse_chunks(const unsigned char* p, Py_ssize_t size):
+    cdef Py_ssize_t offset = 0, length
+    cdef dict annotations = {}
     while offset < size:
         if size - offset < CHUNK_SIZE:
             raise _protocol.truncated_chunk_header(offset)

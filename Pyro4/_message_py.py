@@ -28,7 +28,7 @@ def checksum(msg_type, version, data_size, annotations_size, serializer_id, flag
 
 def annotations_size(annotations):
     """Total size of the annotation chunks for this dict (6 bytes of chunk header per value)."""
-    return sum(_CHUNK_SIZE + len(value) for value in annotations.values())
+    return sum(map(len, annotations.values())) + _CHUNK_SIZE * len(annotations)
 
 
 def encode_header(version, msg_type, flags, seq, data_size, serializer_id, annotations_size):
@@ -121,3 +121,12 @@ def parse_annotations(block):
         annotations[key] = block[start:end]
         offset = end
     return annotations
+
+
+def split_body(body, annotations_size):
+    """The annotations dict and the payload of a message body (annotation block, then payload)."""
+    if body.__class__ is not bytes:
+        body = _protocol.block_as_bytes(body)
+    if not 0 <= annotations_size <= len(body):
+        raise _protocol.body_too_short(len(body), annotations_size)
+    return parse_annotations(body[:annotations_size]), body[annotations_size:]

@@ -84,6 +84,10 @@ def _corrupt_annotations(offset, reason):
     return ProtocolError("corrupt annotations block at offset %d: %s" % (offset, reason))
 
 
+def body_too_short(body_size, annotations_size):
+    return ProtocolError("message body of %d bytes cannot hold %d annotation bytes" % (body_size, annotations_size))
+
+
 def block_as_bytes(block):
     """Returns a bytes-like annotation block as bytes (values are sliced from it as bytes)."""
     if isinstance(block, (bytes, bytearray, memoryview)):

@@ -59,6 +59,14 @@ FLAGS_KEEPSERIALIZED = _protocol.FLAGS_KEEPSERIALIZED
 secure_compare = hmac.compare_digest
 
 _PING_SERIALIZER_ID = 42  # ping payloads are raw bytes, never deserialized
+_SINGLE_READ_LIMIT = 16384  # payload size up to which annotations and payload are read together
+_new_instance = object.__new__
+_HMAC_SIZE = 20  # HMAC-SHA1
+_HMAC_BLOCK_SIZE = 64  # SHA1 block size
+_INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
+_OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
+_hmac_pad_cache = {}
+_HMAC_PAD_CACHE_SIZE = 32
 
 
 class Message(object):
@@ -77,12 +85,21 @@ class Message(object):
         self.data = databytes
         self.data_size = len(databytes)
         self.serializer_id = serializer_id
-        self.annotations = dict(annotations) if annotations else {}
         self.hmac_key = hmac_key
-        if hmac_key:
-            self.annotations["HMAC"] = self.hmac()  # computed last: it covers the other annotations
-        self.annotations_size = _impl.annotations_size(self.annotations)
-        _check_size(self.data_size + self.annotations_size)
+        if annotations:
+            self.annotations = dict(annotations)
+            if hmac_key:
+                self.annotations["HMAC"] = self.hmac()  # computed last: it covers the other annotations
+            self.annotations_size = _impl.annotations_size(self.annotations)
+        else:
+            self.annotations = {}
+            self.annotations_size = 0
+            if hmac_key:
+                self.annotations["HMAC"] = self.hmac()
+                self.annotations_size = _protocol.CHUNK_HEADER_SIZE + _HMAC_SIZE
+        max_size = config.MAX_MESSAGE_SIZE
+        if 0 < max_size < self.data_size + self.annotations_size:
+            raise _protocol.message_too_large(self.data_size + self.annotations_size, max_size)
 
     def __repr__(self):
         return "<Pyro4.message.Message at %x; type=%d flags=%d seq=%d datasize=%d #ann=%d>" % (
@@ -108,32 +125,32 @@ class Message(object):
     @classmethod
     def from_header(cls, headerData):
         """A message with the fields of a received 24-byte header and no payload yet."""
-        fields = _impl.parse_header(headerData, constants.PROTOCOL_VERSION)
-        msg = cls.__new__(cls)
-        msg.type, msg.flags, msg.seq, msg.data_size, msg.serializer_id, msg.annotations_size = fields
-        msg.data = b""
-        msg.annotations = {}
-        msg.hmac_key = None
-        return msg
+        return _from_header(cls, headerData, None)
 
     @classmethod
     def recv(cls, connection, requiredMsgTypes=None, hmac_key=None):
         """Reads one complete message from the connection and checks it (size, type, HMAC)."""
-        msg = cls.from_header(connection.recv(_protocol.HEADER_SIZE))
-        msg.hmac_key = hmac_key
+        msg = _from_header(cls, connection.recv(_protocol.HEADER_SIZE), hmac_key)
+        total_size = msg.data_size + msg.annotations_size
         max_size = config.MAX_MESSAGE_SIZE
-        if 0 < max_size < msg.data_size + msg.annotations_size:
+        if 0 < max_size < total_size:
             # the rest of the message stays unread, so the stream is unusable: drop it
-            log.error("max message size exceeded (%d where max=%d)", msg.data_size + msg.annotations_size,
-                      max_size)
+            log.error("max message size exceeded (%d where max=%d)", total_size, max_size)
             connection.close()
-            raise _with_message(_protocol.message_too_large(msg.data_size + msg.annotations_size, max_size), msg)
+            raise _with_message(_protocol.message_too_large(total_size, max_size), msg)
         if requiredMsgTypes and msg.type not in requiredMsgTypes:
             raise _with_message(_protocol.invalid_msg_type(msg.type), msg)
         if msg.annotations_size:
-            msg.annotations = _impl.parse_annotations(connection.recv(msg.annotations_size))
-        msg.data = connection.recv(msg.data_size)
-        if "HMAC" in msg.annotations or hmac_key:
+            if msg.data_size <= _SINGLE_READ_LIMIT:
+                # one read instead of two saves a recv call (a syscall on a socket) per message;
+                # only for small payloads, because splitting the body copies the payload once more
+                msg.annotations, msg.data = _impl.split_body(connection.recv(total_size), msg.annotations_size)
+            else:
+                msg.annotations = _impl.parse_annotations(connection.recv(msg.annotations_size))
+                msg.data = connection.recv(msg.data_size)
+        elif msg.data_size:
+            msg.data = connection.recv(msg.data_size)
+        if hmac_key or "HMAC" in msg.annotations:
             msg._check_hmac()
         return msg
 
@@ -147,14 +164,14 @@ class Message(object):
 
     def hmac(self):
         """HMAC-SHA1 over the payload, then the values of all other annotations in key order."""
-        key = self.hmac_key
-        if isinstance(key, str):
-            key = key.encode("utf-8")
-        mac = hmac.new(key, self.data, digestmod=hashlib.sha1)
-        for name, value in sorted(self.annotations.items()):
-            if name != "HMAC":
-                mac.update(value)
-        return mac.digest()
+        inner, outer = _hmac_pads(self.hmac_key)
+        inner.update(self.data)
+        if self.annotations:
+            for name, value in sorted(self.annotations.items()):
+                if name != "HMAC":
+                    inner.update(value)
+        outer.update(inner.digest())
+        return outer.digest()
 
     @staticmethod
     def ping(pyroConnection, hmac_key=None):
@@ -172,10 +189,41 @@ class Message(object):
         return self
 
 
-def _check_size(total_size):
-    max_size = config.MAX_MESSAGE_SIZE
-    if 0 < max_size < total_size:
-        raise _protocol.message_too_large(total_size, max_size)
+def _from_header(cls, header, hmac_key):
+    msg = _new_instance(cls)
+    (msg.type, msg.flags, msg.seq, msg.data_size, msg.serializer_id,
+     msg.annotations_size) = _impl.parse_header(header, constants.PROTOCOL_VERSION)
+    msg.data = b""
+    msg.annotations = {}
+    msg.hmac_key = hmac_key
+    return msg
+
+
+def _hmac_pads(key):
+    """Fresh copies of the SHA1 states of HMAC's inner and outer key pads (RFC 2104).
+
+    Hashing the two pads is most of the cost of an HMAC of a small message (more so with OpenSSL 3),
+    so they are computed once per key and copied for each message.
+    """
+    if key.__class__ is not bytes:
+        key = _hmac_key_bytes(key)
+    pads = _hmac_pad_cache.get(key)
+    if pads is None:
+        block = hashlib.sha1(key).digest() if len(key) > _HMAC_BLOCK_SIZE else key
+        block = block.ljust(_HMAC_BLOCK_SIZE, b"\0")
+        pads = hashlib.sha1(block.translate(_INNER_PAD)), hashlib.sha1(block.translate(_OUTER_PAD))
+        if len(_hmac_pad_cache) >= _HMAC_PAD_CACHE_SIZE:
+            _hmac_pad_cache.clear()
+        _hmac_pad_cache[key] = pads
+    return pads[0].copy(), pads[1].copy()
+
+
+def _hmac_key_bytes(key):
+    if isinstance(key, str):
+        return key.encode("utf-8")  # a str key is used as its UTF-8 bytes
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        return bytes(key)
+    raise TypeError("hmac key must be bytes, not %s" % type(key).__name__)
 
 
 def _with_message(exc, msg):
