@@ -147,7 +147,10 @@ class URI(object):
         return self.__getstate__()
 
     def __setstate_from_dict__(self, state):
-        self.__setstate__(tuple(state))
+        state = tuple(state)
+        if state[0] == "PYROMETA" and not isinstance(state[1], set):
+            state = (state[0], set(state[1])) + state[2:]   # json/msgpack turn the tag set into a list
+        self.__setstate__(state)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -547,7 +550,7 @@ class Proxy(object):
         data = serializer.deserializeData(msg.data, compressed=msg.flags & FLAGS_COMPRESSED)
         if msg.flags & FLAGS_ITEMSTREAMRESULT:
             # checked before FLAGS_EXCEPTION: stream replies carry both flags
-            stream_id = bytes(msg.annotations.get("STRM", b"")).decode()
+            stream_id = bytes(msg.annotations.get("STRM", b"")).decode("ascii", "replace")
             if not stream_id:
                 raise errors.ProtocolError("result of call is an iterator, but the server is not configured "
                                            "to allow streaming")
@@ -641,6 +644,8 @@ class Proxy(object):
                                        % (uri.sockname or (uri.host, uri.port), reply.type))
         handshake_response = response
         if reply.flags & FLAGS_META_ON_CONNECT:
+            if not isinstance(response, dict) or "meta" not in response or "handshake" not in response:
+                raise errors.ProtocolError("invalid handshake response with metadata: %r" % (response,))
             self._process_metadata(response["meta"])
             handshake_response = response["handshake"]
         self._pyroConnection = connection

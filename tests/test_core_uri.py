@@ -217,3 +217,9 @@ def test_location_variants():
     assert uri.location is None
     uri.sockname = "/s"
     assert uri.location == "./u:/s"
+
+
+def test_pyrometa_state_from_dict_list():
+    uri = URI.__new__(URI)
+    uri.__setstate_from_dict__(["PYROMETA", ["a", "b"], None, "host", 9090])
+    assert uri == URI("PYROMETA:a,b@host:9090")
