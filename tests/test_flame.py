@@ -238,11 +238,22 @@ def test_console_object(flame_proxy, flame_daemon):
         assert remote.push_and_get_output("") == ("0\n1\n", False)
         output, more = remote.push_and_get_output("1/0")
         assert "ZeroDivisionError" in output and more is False
+        output, more = remote.push_and_get_output("1 +* 2")
+        assert "SyntaxError" in output and more is False
         console_id = remote._pyroUri.object
         assert console_id in flame_daemon[0].objectsById
     finally:
         console.close()
     assert console_id not in flame_daemon[0].objectsById
+
+
+def test_console_tracebacks_ignore_a_replaced_excepthook(flame_proxy, monkeypatch):
+    hooked = []
+    monkeypatch.setattr(sys, "excepthook", lambda *info: hooked.append(info))
+    with flame_proxy.console() as console:
+        output, more = console.remoteconsole.push_and_get_output("{}['missing']")
+    assert "KeyError: 'missing'" in output and more is False
+    assert hooked == []
 
 
 def test_console_interact_with_piped_input(flame_proxy, monkeypatch, capsys):

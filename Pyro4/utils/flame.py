@@ -15,6 +15,7 @@ import inspect
 import io
 import os
 import sys
+import traceback
 import types
 
 from Pyro4 import constants, core, errors
@@ -143,6 +144,16 @@ class InteractiveConsole(code.InteractiveConsole):
         with contextlib.redirect_stdout(captured):
             more = self.push(line)
         return captured.getvalue(), more
+
+    def showtraceback(self):
+        # code.InteractiveInterpreter hands tracebacks to sys.excepthook when something replaced
+        # it (a test runner, an IDE), and they would never reach the client: always write them
+        exc_type, exc_value, tb = sys.exc_info()
+        self.write("".join(traceback.format_exception(exc_type, exc_value, tb.tb_next)))
+
+    def showsyntaxerror(self, filename=None, **kwargs):
+        exc_type, exc_value = sys.exc_info()[:2]
+        self.write("".join(traceback.format_exception_only(exc_type, exc_value)))
 
     def get_banner(self):
         return self.banner
