@@ -175,6 +175,7 @@ class SqlStorage(_StorageBase):
         return iter(names)
 
     def clear(self):
+        """Removes every registration and its metadata, then compacts the database file."""
         with self._transaction("clear") as db:
             db.execute("DELETE FROM pyro_metadata")
             db.execute("DELETE FROM pyro_names")
@@ -306,6 +307,7 @@ class DbmStorage(_StorageBase):
         return iter(names)
 
     def clear(self):
+        """Removes every registration from the dbm file."""
         with self._opened("clear") as db:
             for key in list(db.keys()):
                 del db[key]
