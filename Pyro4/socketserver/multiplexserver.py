@@ -107,10 +107,17 @@ class SocketServer_Multiplex(object):
         except Exception:
             log.exception("error during connect/handshake")
             accepted = False
-        if accepted:
-            self.selector.register(conn, selectors.EVENT_READ, self)
-        else:
+        if not accepted:
             conn.close()
+            return
+        try:
+            self.selector.register(conn, selectors.EVENT_READ, self)
+        except (KeyError, ValueError, AttributeError, RuntimeError, OSError):
+            conn.close()  # a shutdown in another thread closed the selector meanwhile
+            return
+        if self.shutting_down:
+            # shutdown() may have closed the clients just before this one got registered
+            self._drop_client(conn)
 
     def _accept(self):
         """Accept a pending client; returns its SocketConnection, or None."""
@@ -147,6 +154,9 @@ class SocketServer_Multiplex(object):
             self.daemon._clientDisconnect(conn)
         except Exception:
             log.exception("error in clientDisconnect")
+        self._drop_client(conn)
+
+    def _drop_client(self, conn):
         try:
             self.selector.unregister(conn)
         except (KeyError, ValueError, AttributeError, RuntimeError):
