@@ -1,0 +1,58 @@
+"""A chat client for a person: lines typed are said in the channel, messages heard are printed."""
+
+import argparse
+import sys
+import threading
+
+from chatter import Chatter
+
+
+class Ears(object):
+    """Prints what is heard and counts the lines that came from others."""
+
+    def __init__(self, nick):
+        self.nick = nick
+        self.from_others = 0
+        self.condition = threading.Condition()
+
+    def __call__(self, channel, nick, text):
+        print("[%s] %s: %s" % (channel, nick, text), flush=True)
+        if nick not in (self.nick, "server"):
+            with self.condition:
+                self.from_others += 1
+                self.condition.notify_all()
+
+    def wait_for(self, count, timeout):
+        with self.condition:
+            self.condition.wait_for(lambda: self.from_others >= count, timeout)
+
+
+def talk(chatter):
+    said = 0
+    for line in sys.stdin:
+        line = line.strip()
+        if line == "/quit":
+            break
+        if line:
+            chatter.say(line)
+            said += 1
+    return said
+
+
+def main():
+    parser = argparse.ArgumentParser(description="chat client")
+    parser.add_argument("--nick", default="guest", help="nickname")
+    parser.add_argument("--channel", default="lobby", help="channel to join")
+    parser.add_argument("--demo", action="store_true", help="wait for the others' answers before leaving")
+    options = parser.parse_args()
+    ears = Ears(options.nick)
+    with Chatter(options.nick, options.channel, ears) as chatter:
+        print("joined %s; members: %s" % (options.channel, ", ".join(chatter.members)), flush=True)
+        said = talk(chatter)
+        if options.demo:
+            ears.wait_for(said, 5.0)
+    print("left the chat")
+
+
+if __name__ == "__main__":
+    main()
