@@ -104,9 +104,10 @@ def _run_step(step, cwd, env, variables):
     assert result.returncode == 0, "%s exited with %d:\n%s" % (step["run"], result.returncode, result.stdout)
     position = 0
     for expected in step.get("expect", []):
-        found = result.stdout.find(expected.format(**variables), position)
-        assert found >= 0, "%r missing (in order) from the output of %s:\n%s" % (expected, step["run"], result.stdout)
-        position = found + len(expected)
+        text = expected.format(**variables)
+        found = result.stdout.find(text, position)
+        assert found >= 0, "%r missing (in order) from the output of %s:\n%s" % (text, step["run"], result.stdout)
+        position = found + len(text)
 
 
 def test_every_example_has_a_demo():
