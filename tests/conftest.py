@@ -1,10 +1,17 @@
 """Shared fixtures: the twin fixtures and a clean Pyro4.config for every test."""
 import importlib
 import os
+import signal
 
 import pytest
 
 import Pyro4
+
+# A test run started in the background by a non-interactive shell inherits SIGINT as ignored, and so
+# would every tool the tests start and stop with Ctrl-C: Python keeps an ignored SIGINT ignored.
+# A handled signal is reset to the default in exec'd children, so this restores Ctrl-C for them.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The nocython tox env installs a wheel built without a compiler; there (and only there) the
 # compiled twins are legitimately absent.
