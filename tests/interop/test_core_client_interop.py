@@ -6,18 +6,16 @@ import textwrap
 import uuid
 
 import pytest
+import realpyro
 
 import Pyro4
 from Pyro4 import core, errors, futures
 from Pyro4.core import Proxy, SerializedBlob
 
-REAL_PYTHON = os.environ.get("PYRO4_482_PYTHON", "/work/pyro4-4.82-venv/bin/python")
+REAL_PYTHON = realpyro.real_python()  # builds the venv on first use; an error fails the module
 SERIALIZERS = ["serpent", "json", "marshal", "msgpack", "pickle"]
 
-pytestmark = [
-    pytest.mark.interop,
-    pytest.mark.skipif(not os.path.exists(REAL_PYTHON), reason="real Pyro4 4.82 virtualenv not available"),
-]
+pytestmark = pytest.mark.interop
 
 SERVER_SCRIPT = """
 import sys, threading

@@ -4,15 +4,13 @@ import json
 import os
 
 import pytest
+import realpyro
 from test_echoserver import free_port, tool_processes  # noqa: F401  (fixture)
 from test_httpgateway import http_get, start_echo_with_nameserver, start_gateway
 
-REAL_PYTHON = os.environ.get("PYRO4_482_PYTHON", "/work/pyro4-4.82-venv/bin/python")
+REAL_PYTHON = realpyro.real_python()  # builds the venv on first use; an error fails the module
 
-pytestmark = [
-    pytest.mark.interop,
-    pytest.mark.skipif(not os.path.exists(REAL_PYTHON), reason="real Pyro4 4.82 virtualenv not available"),
-]
+pytestmark = pytest.mark.interop
 
 
 def _check_echo_calls(base):

@@ -9,15 +9,13 @@ import subprocess
 import textwrap
 
 import pytest
+import realpyro
 
 import Pyro4.util
 
-REAL_PYTHON = os.environ.get("PYRO4_482_PYTHON", "/work/pyro4-4.82-venv/bin/python")
+REAL_PYTHON = realpyro.real_python()  # builds the venv on first use; an error fails the module
 
-pytestmark = [
-    pytest.mark.interop,
-    pytest.mark.skipif(not os.path.exists(REAL_PYTHON), reason="real Pyro4 4.82 virtualenv not available"),
-]
+pytestmark = pytest.mark.interop
 
 SERIALIZERS = ["serpent", "json", "marshal", "msgpack", "pickle"]
 

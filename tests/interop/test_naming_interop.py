@@ -7,19 +7,17 @@ import os
 import subprocess
 
 import pytest
+import realpyro
 from test_naming_support import ChildProcess, free_port, running_nameserver, subprocess_env
 
 import Pyro4
 import Pyro4.nsc
 from Pyro4.naming import BroadcastServer
 
-PYRO482_BIN = "/work/pyro4-4.82-venv/bin"
-PYRO482_PYTHON = os.path.join(PYRO482_BIN, "python")
+PYRO482_PYTHON = realpyro.real_python()  # builds the venv on first use; an error fails the module
+PYRO482_BIN = os.path.dirname(PYRO482_PYTHON)
 
-pytestmark = [
-    pytest.mark.interop,
-    pytest.mark.skipif(not os.path.exists(PYRO482_PYTHON), reason="no Pyro4 4.82 virtualenv on this machine"),
-]
+pytestmark = pytest.mark.interop
 
 CLIENT_SCRIPT = r"""
 import json, sys
@@ -159,3 +157,36 @@ def test_our_nsc_against_482_nameserver(capsys):
             assert isinstance(uri, Pyro4.URI)
     finally:
         child.kill()
+
+
+STORAGE_SCRIPT = r"""
+import json, sys
+from Pyro4.naming_storage import DbmStorage, SqlStorage
+kind, path, action = sys.argv[1:4]
+store = SqlStorage(path) if kind == "sql" else DbmStorage(path)
+if action == "write":
+    store["from.482"] = ("PYRO:old@127.0.0.1:1", {"t482"})
+else:
+    print(json.dumps({name: [uri, sorted(tags)] for name, (uri, tags) in store.everything(True).items()}))
+"""
+
+
+@pytest.mark.parametrize("kind", ["sql", "dbm"])
+def test_storage_files_shared_with_482(kind, tmp_path):
+    from Pyro4.naming_storage import DbmStorage, SqlStorage
+
+    path = str(tmp_path / ("names." + kind))
+    code, out, err = _run_482(["-c", STORAGE_SCRIPT, kind, path, "write"])
+    assert code == 0, err
+    ours = SqlStorage(path) if kind == "sql" else DbmStorage(path)
+    tags = ["t482"] if kind == "sql" else []
+    assert ours["from.482"][0] == "PYRO:old@127.0.0.1:1"
+    assert sorted(ours["from.482"][1]) == tags
+    ours["from.ours"] = ("PYRO:new@127.0.0.1:2", {"tours"} if kind == "sql" else set())
+    ours.close()
+    code, out, err = _run_482(["-c", STORAGE_SCRIPT, kind, path, "read"])
+    assert code == 0, err
+    assert json.loads(out) == {
+        "from.482": ["PYRO:old@127.0.0.1:1", tags],
+        "from.ours": ["PYRO:new@127.0.0.1:2", ["tours"] if kind == "sql" else []],
+    }
