@@ -50,7 +50,8 @@ class Worker(threading.Thread):
 
     def check(self, actual, what):
         if actual != self.expected:
-            self.problems.append("%s %s: expected %d names, got %d" % (self.name, what, len(self.expected), len(actual)))
+            problem = "%s %s: expected %d names, got %d" % (self.name, what, len(self.expected), len(actual))
+            self.problems.append(problem)
 
     def one_round(self, ns, round_number):
         name = "%sobject%d" % (self.prefix, round_number)
@@ -85,8 +86,10 @@ def run(threads, rounds):
     print("problems found: %d" % len(tally.problems))
     for problem in tally.problems[:10]:
         print("   ", problem)
-    print("registrations before: %d, after cleaning up: %d, stress-tagged names left: %d"
-          % (names_before, names_after, tagged))
+    print(
+        "registrations before: %d, after cleaning up: %d, stress-tagged names left: %d"
+        % (names_before, names_after, tagged)
+    )
     return not tally.problems and names_before == names_after and tagged == 0
 
 
@@ -100,7 +103,7 @@ def main():
     try:
         ok = run(threads, rounds)
     except Pyro4.errors.NamingError as exc:
-        raise SystemExit("cannot reach a name server (start one with: python -m Pyro4.naming): %s" % exc)
+        raise SystemExit("cannot reach a name server (start one with: python -m Pyro4.naming): %s" % exc) from None
     print("all consistent" if ok else "INCONSISTENT")
     raise SystemExit(0 if ok else 1)
 

@@ -32,8 +32,10 @@ def any_color_printer():
 def jam(ns):
     with Pyro4.Proxy("PYRONAME:" + PREFIX + "office") as office:
         office.jam()
-    show("after the office printer jammed, available color printers:",
-         ns.list(metadata_all={"printer", "color", "available"}))
+    show(
+        "after the office printer jammed, available color printers:",
+        ns.list(metadata_all={"printer", "color", "available"}),
+    )
 
 
 def main():

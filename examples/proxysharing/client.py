@@ -31,8 +31,10 @@ def run_threads(proxy_for_thread, calls, seconds):
 def report(title, results):
     connections = {port for port, _ in results}
     most_at_once = max(running for _, running in results)
-    print("%s: %d calls over %d connection(s); the server had at most %d in progress at once"
-          % (title, len(results), len(connections), most_at_once))
+    print(
+        "%s: %d calls over %d connection(s); the server had at most %d in progress at once"
+        % (title, len(results), len(connections), most_at_once)
+    )
 
 
 def main():

@@ -2,10 +2,10 @@
 
 import argparse
 
+import money
+
 import Pyro4
 import Pyro4.errors
-
-import money
 
 SERIALIZERS = ["serpent", "json", "marshal"]
 

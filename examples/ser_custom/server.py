@@ -2,9 +2,9 @@
 
 import functools
 
-import Pyro4
-
 import money
+
+import Pyro4
 
 # the daemon captures the accepted serializers when it is created
 Pyro4.config.SERIALIZERS_ACCEPTED = {"serpent", "json", "marshal"}

@@ -44,8 +44,7 @@ def shop_for(shop, customer, shopping_list):
 
 def shopping_lists(demo):
     if demo:
-        return [("Alice", [("apple", 6), ("bread", 1), ("caviar", 1)]),
-                ("Bob", [("cheese", 2), ("coffee", 4)])]
+        return [("Alice", [("apple", 6), ("bread", 1), ("caviar", 1)]), ("Bob", [("cheese", 2), ("coffee", 4)])]
     name = input("your name: ").strip()
     wanted = []
     while True:

@@ -6,8 +6,10 @@ import threading
 
 import Pyro4
 
-KNOWN_WORDS = {"a", "an", "and", "are", "call", "calls", "do", "is", "me", "network", "no", "objects", "over",
-               "pair", "pyro", "remote", "socket", "the", "this", "to", "works", "without", "you"}
+KNOWN_WORDS = set(
+    """a an and are call calls do is me network no objects over pair pyro remote socket
+    the this to works without you""".split()
+)
 DEMO_SENTENCES = ["Pyro works over a socket pair", "this is a tset without teh network"]
 
 

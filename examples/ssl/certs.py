@@ -13,8 +13,7 @@ import sys
 EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
 DAYS = "2"
 # the fields strict certificate checking (Python 3.13 and later) wants to see
-CA_FIELDS = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign",
-             "subjectKeyIdentifier=hash"]
+CA_FIELDS = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign", "subjectKeyIdentifier=hash"]
 LEAF_FIELDS = """\
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
@@ -23,30 +22,40 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid, issuer
 subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
 """
-FILES = {"ca": "ca.pem", "server_cert": "server.pem", "server_key": "server.key",
-         "client_cert": "client.pem", "client_key": "client.key"}
+FILES = {
+    "ca": "ca.pem",
+    "server_cert": "server.pem",
+    "server_key": "server.key",
+    "client_cert": "client.pem",
+    "client_key": "client.key",
+}
 
 
-def _openssl(directory, *args):
-    done = subprocess.run(("openssl",) + args, cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+def _openssl(directory, args):
+    done = subprocess.run(["openssl"] + args, cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if done.returncode:
         raise RuntimeError("openssl %s failed:\n%s" % (args[0], done.stdout.decode(errors="replace")))
 
 
 def _make_authority(directory):
-    added = [arg for field in CA_FIELDS for arg in ("-addext", field)]
-    _openssl(directory, "req", "-x509", *EC_KEY, "-keyout", "ca.key", "-out", "ca.pem", "-days", DAYS,
-             "-subj", "/CN=Pyro4 example CA", *added)
+    self_signed = "req -x509 -keyout ca.key -out ca.pem -days {0}".format(DAYS).split()
+    fields = [arg for field in CA_FIELDS for arg in ("-addext", field)]
+    _openssl(directory, self_signed + EC_KEY + ["-subj", "/CN=Pyro4 example CA"] + fields)
 
 
 def _make_signed(directory, stem, common_name, purpose):
     with open(os.path.join(directory, stem + ".ext"), "w") as fields:
         fields.write(LEAF_FIELDS.format(purpose=purpose))
-    _openssl(directory, "req", "-new", *EC_KEY, "-keyout", stem + ".key", "-out", stem + ".csr",
-             "-subj", "/CN=" + common_name)
-    _openssl(directory, "x509", "-req", "-in", stem + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-             "-set_serial", str(secrets.randbits(63)), "-days", DAYS, "-sha256", "-extfile", stem + ".ext",
-             "-out", stem + ".pem")
+    request = "req -new -keyout {0}.key -out {0}.csr".format(stem).split()
+    _openssl(directory, request + EC_KEY + ["-subj", "/CN=" + common_name])
+    sign = "x509 -req -in {0}.csr -CA ca.pem -CAkey ca.key -days {1} -sha256 -extfile {0}.ext -out {0}.pem"
+    _openssl(directory, sign.format(stem, DAYS).split() + ["-set_serial", str(secrets.randbits(63))])
+
+
+def common_name(peer_certificate):
+    """The CN in the subject of a certificate as ssl's getpeercert() returns it."""
+    subject = dict(field for part in peer_certificate["subject"] for field in part)
+    return subject["commonName"]
 
 
 def certificate_paths(directory):

@@ -2,10 +2,10 @@
 
 import argparse
 
+import certs
+
 import Pyro4
 import Pyro4.errors
-
-import certs
 
 
 def configure_ssl(paths, with_certificate):
@@ -19,8 +19,7 @@ def configure_ssl(paths, with_certificate):
 def open_vault(uri):
     with Pyro4.Proxy(uri) as vault:
         vault._pyroBind()
-        server_subject = dict(field for part in vault._pyroConnection.getpeercert()["subject"] for field in part)
-        print("the server's certificate is for %r" % server_subject["commonName"])
+        print("the server's certificate is for %r" % certs.common_name(vault._pyroConnection.getpeercert()))
         print("the server knows me as %r" % vault.whoami())
         print("protocol and cipher: %s, %s" % tuple(vault.connection_details()))
         print("secret:", vault.secret())
@@ -51,6 +50,7 @@ def main():
         try_without_certificate(uri)
     else:
         open_vault(uri)
+
 
 if __name__ == "__main__":
     main()

@@ -5,17 +5,16 @@ import shutil
 import signal
 import tempfile
 
-import Pyro4
-
 import certs
+
+import Pyro4
 
 
 class CertificateCheckingDaemon(Pyro4.Daemon):
     def validateHandshake(self, conn, data):
         # the SSL layer has already checked that the certificate is signed by our CA
-        subject = dict(field for part in conn.getpeercert()["subject"] for field in part)
-        print("client connected with a certificate for %r" % subject["commonName"], flush=True)
-        conn.client_name = subject["commonName"]
+        conn.client_name = certs.common_name(conn.getpeercert())
+        print("client connected with a certificate for %r" % conn.client_name, flush=True)
         return super(CertificateCheckingDaemon, self).validateHandshake(conn, data)
 
 

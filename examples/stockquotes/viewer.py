@@ -58,8 +58,10 @@ def main():
     wanted = 10 if options.demo else options.quotes
     got_enough, received = follow(symbols, wanted, timeout=20.0)
     followed = {symbol for symbol, _ in received} <= set(symbols)
-    print("received %d quotes%s, all for followed symbols: %s"
-          % (len(received), "" if got_enough else " (gave up waiting)", followed))
+    print(
+        "received %d quotes%s, all for followed symbols: %s"
+        % (len(received), "" if got_enough else " (gave up waiting)", followed)
+    )
 
 
 if __name__ == "__main__":
