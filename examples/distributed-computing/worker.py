@@ -7,16 +7,23 @@ import socket
 import Pyro4
 
 
+def smallest_factor(number, start):
+    """The smallest divisor of number that is at least start (factors below start are gone already)."""
+    candidate = start
+    while candidate * candidate <= number:
+        if number % candidate == 0:
+            return candidate
+        candidate += 1 if candidate == 2 else 2  # after 2, only odd candidates
+    return number
+
+
 def factorize(number):
     factors = []
     divisor = 2
-    while divisor * divisor <= number:
-        while number % divisor == 0:
-            factors.append(divisor)
-            number //= divisor
-        divisor += 1
-    if number > 1:
-        factors.append(number)
+    while number > 1:
+        divisor = smallest_factor(number, divisor)
+        factors.append(divisor)
+        number //= divisor
     return factors
 
 

@@ -49,7 +49,7 @@ def main():
         for serializer in ("serpent", "marshal", "msgpack"):
             try:
                 measure(datastore, serializer, size)
-            except (Pyro4.errors.SerializeError, Pyro4.errors.ProtocolError) as exc:
+            except Pyro4.errors.CommunicationError as exc:  # not installed here, or refused there
                 print("%-8s not available: %s" % (serializer, exc))
         stream_pieces(datastore, size)
     print("done")

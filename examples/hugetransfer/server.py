@@ -1,18 +1,10 @@
 """Produces and consumes large blobs of data."""
 
+import importlib.util
+
 import serpent
 
 import Pyro4
-
-
-def accepted_serializers():
-    names = {"serpent", "marshal"}
-    try:
-        import msgpack  # noqa: F401  (only offered when it is installed)
-        names.add("msgpack")
-    except ImportError:
-        pass
-    return names
 
 
 @Pyro4.expose
@@ -34,7 +26,9 @@ class DataStore(object):
 
 
 def main():
-    Pyro4.config.SERIALIZERS_ACCEPTED = accepted_serializers()
+    # a daemon refuses to start with a serializer that is not installed, so msgpack is optional
+    optional = {"msgpack"} if importlib.util.find_spec("msgpack") else set()
+    Pyro4.config.SERIALIZERS_ACCEPTED = {"serpent", "marshal"} | optional
     with Pyro4.Daemon() as daemon:
         uri = daemon.register(DataStore, "example.hugetransfer.datastore")
         print("data store ready, uri:", uri, flush=True)
