@@ -7,7 +7,6 @@ Message layout and the meaning of every flag and annotation: see ``Pyro4.message
 import collections.abc
 import inspect
 import logging
-import marshal
 import random
 import socket
 import sys
@@ -16,6 +15,7 @@ import time
 import uuid
 
 from Pyro4 import constants, core, errors, futures, message, util
+from Pyro4._serializers_formats import _marshal_loads
 from Pyro4.configuration import config
 
 log = logging.getLogger("Pyro4.core")
@@ -28,6 +28,9 @@ _LAZY_DICT_ITERATORS = (type(iter({})), type(iter({}.values())), type(iter({}.it
 _TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
 _MSG_INVOKE_OR_PING = (message.MSG_INVOKE, message.MSG_PING)
+# results that are never iterators (their subclasses still get the full check)
+_PLAIN_RESULT_TYPES = frozenset([type(None), bool, int, float, complex, str, bytes, bytearray, list, tuple, dict,
+                                 set, frozenset])
 
 
 def _set_quickack(conn):
@@ -65,13 +68,39 @@ def _correlation_id(annotations):
     return uuid.UUID(bytes=corr) if corr else _new_correlation_id()
 
 
-def _new_correlation_id():
+def _regular_correlation_id():
     # a version-4 UUID like uuid.uuid4(), but without the getrandom() syscall that uuid4 makes for
     # every request: correlation ids only need to be unique, not unpredictable
     return uuid.UUID(int=_random_bits(128), version=4)
 
 
+def _quick_correlation_id():
+    """The same as _regular_correlation_id, filled in directly instead of through UUID.__init__'s
+    checks (which cost as much as the rest of the daemon's own per-request work)."""
+    corr = _new_object(uuid.UUID)
+    _set_slot(corr, "int", _random_bits(128) & _UUID4_KEEP | _UUID4_SET)
+    _set_slot(corr, "is_safe", _SAFE_UNKNOWN)
+    return corr
+
+
 _random_bits = random.getrandbits  # the module's generator is reseeded in forked children
+_new_object = object.__new__
+_set_slot = object.__setattr__  # UUID objects are immutable through their own __setattr__
+_SAFE_UNKNOWN = uuid.SafeUUID.unknown
+# the RFC 4122 variant and version 4 bits, where UUID(int=..., version=4) puts them
+_UUID4_KEEP = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID4_SET = (0x8000 << 48) | (4 << 76)
+
+
+def _quick_ids_match():
+    try:
+        sample = _quick_correlation_id()
+        return sample == uuid.UUID(int=sample.int, version=4) and str(sample) == str(uuid.UUID(sample.hex))
+    except (AttributeError, TypeError):
+        return False  # another UUID layout: keep the regular constructor
+
+
+_new_correlation_id = _quick_correlation_id if _quick_ids_match() else _regular_correlation_id
 
 
 class _OnewayCallThread(threading.Thread):
@@ -221,7 +250,9 @@ class DaemonProtocol(object):
         """Decode the call, set up the call context; returns (target object, method, vargs, kwargs)."""
         if msg.flags & message.FLAGS_KEEPSERIALIZED:
             # a SerializedBlob call: the payload is handed to the method undecoded
-            blob_info, object_id, method = marshal.loads(msg.annotations["BLBI"])
+            # _marshal_loads checks the claimed sizes first: BLBI comes from the peer, and plain
+            # marshal.loads would allocate whatever container size it claims
+            blob_info, object_id, method = _marshal_loads(msg.annotations["BLBI"])
             vargs, kwargs = (core.SerializedBlob(blob_info, msg, is_blob=True),), {}
         else:
             object_id, method, vargs, kwargs = serializer.deserializeCall(
@@ -237,7 +268,7 @@ class DaemonProtocol(object):
         obj = self.objectsById.get(object_id)
         if obj is None:
             raise errors.DaemonError("unknown object")
-        if inspect.isclass(obj):
+        if isinstance(obj, type):  # inspect.isclass, minus a function call
             obj = self._getInstance(obj, conn)
         return obj, method, vargs, kwargs
 
@@ -273,7 +304,7 @@ class DaemonProtocol(object):
         )
         if config.LOGWIRE:
             core._log_wiredata(log, "daemon wiredata sending", reply)
-        conn.send(reply.to_bytes())
+        reply._write_to(conn)
 
     def _send_stream_start(self, conn, msg, stream_id):
         """A stream starts with an exception-style reply, so clients without streaming fail clearly."""
@@ -351,6 +382,8 @@ class DaemonProtocol(object):
 
     def _streamResponse(self, data, client):
         """(True, stream id or None) for an iterator result, else (False, data) unchanged."""
+        if data.__class__ in _PLAIN_RESULT_TYPES:
+            return False, data  # the common case, without the slow abstract-class check
         if isinstance(data, collections.abc.Iterator) or inspect.isgenerator(data):
             if isinstance(data, _LAZY_DICT_ITERATORS):
                 raise errors.PyroError("won't serialize or stream lazy dict iterators, convert to list yourself")
