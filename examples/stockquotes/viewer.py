@@ -8,7 +8,6 @@ import Pyro4
 MARKET = "PYRONAME:example.stockmarket"
 
 
-@Pyro4.expose
 class Viewer(object):
     def __init__(self, wanted):
         self.received = []
@@ -16,8 +15,8 @@ class Viewer(object):
         self._enough = threading.Event()
         self._lock = threading.Lock()
 
+    @Pyro4.expose  # only this method: wait() is for local use
     @Pyro4.oneway
-    @Pyro4.callback  # an exception in here is also logged in this process, not just sent back
     def quote(self, symbol, price):
         with self._lock:
             if len(self.received) >= self._wanted:
