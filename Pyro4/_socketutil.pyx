@@ -5,10 +5,16 @@ Same functions, signatures and behaviour as the pure twin (the differential test
 it); errors come from the shared builders in `Pyro4._socketutil_common`. Settings arrive as
 arguments: this module never reads `Pyro4.config` and never logs.
 """
+from cpython.buffer cimport PyBUF_WRITE
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize
+from cpython.memoryview cimport PyMemoryView_FromMemory
+from libc.string cimport memcpy
+
 import socket
 import time
 
 from Pyro4 import _socketutil_common as _common
+from Pyro4.errors import ConnectionClosedError
 
 cdef int _MSG_WAITALL = getattr(socket, "MSG_WAITALL", 0)
 # Largest single recv without MSG_WAITALL. Memory then grows with what actually arrives, so a
@@ -16,6 +22,9 @@ cdef int _MSG_WAITALL = getattr(socket, "MSG_WAITALL", 0)
 cdef Py_ssize_t _RECV_CHUNK = 262144
 # Largest MSG_WAITALL request: beyond it, the rest comes in chunks (same reason).
 cdef Py_ssize_t _WAITALL_CHUNK = 16 * 1024 * 1024
+# Up to this size receive_rest receives straight into the result; beyond it the memory grows with
+# what arrives (receive_data), as announced sizes can't be trusted.
+cdef Py_ssize_t _PREALLOCATE_LIMIT = 16 * 1024 * 1024
 # Below this a payload is cheaper to join to its header than to hand to sendmsg as two buffers.
 cdef Py_ssize_t _JOIN_LIMIT = 65536
 
@@ -111,6 +120,58 @@ def receive_into(sock, buffer, bint use_waitall):
     """Fill the whole writable `buffer` from `sock`; same errors as `receive_data`."""
     with _byte_view(buffer) as view:
         _fill(sock, view, 0, _recv_flags(sock, use_waitall))
+
+
+def receive_ahead(sock, Py_ssize_t size, Py_ssize_t ahead):
+    """At least `size` bytes from `sock`, and whatever else is already there, up to `ahead` in all
+    (see the pure twin). No MSG_WAITALL: it would wait for `ahead` bytes."""
+    cdef Py_ssize_t limit, got
+    if size <= 0:
+        return receive_data(sock, size, False)
+    limit = max(size, ahead)
+    data = _recv_retrying(sock, limit, 0)
+    got = len(data)
+    if got >= size:
+        return data
+    chunks = [data]
+    while got < size:
+        if not data:
+            raise _common.not_enough_data_error(b"".join(chunks))
+        data = _recv_retrying(sock, limit - got, 0)
+        chunks.append(data)
+        got += len(data)
+    return b"".join(chunks)
+
+
+def receive_rest(sock, prefix, Py_ssize_t size, bint use_waitall):
+    """`size` bytes that start with the bytes `prefix`; the rest is received from `sock` straight
+    into the new bytes object, so a large payload is never copied in user space."""
+    cdef Py_ssize_t have = len(prefix)
+    cdef char* out
+    if size <= have:
+        raise _common.rest_size_error(have, size)
+    if size > _PREALLOCATE_LIMIT:
+        return _join_rest(sock, prefix, size, use_waitall)
+    if not PyBytes_CheckExact(prefix):
+        prefix = bytes(prefix)
+    # nobody else sees the new object before it is complete, so filling it in place is safe
+    result = PyBytes_FromStringAndSize(NULL, size)
+    out = PyBytes_AS_STRING(result)
+    memcpy(out, PyBytes_AS_STRING(prefix), have)
+    view = PyMemoryView_FromMemory(out, size, PyBUF_WRITE)
+    try:
+        _fill(sock, view, have, _recv_flags(sock, use_waitall))
+    finally:
+        view.release()
+    return result
+
+
+cdef object _join_rest(object sock, object prefix, Py_ssize_t size, bint use_waitall):
+    try:
+        return prefix + receive_data(sock, size - len(prefix), use_waitall)
+    except ConnectionClosedError as err:
+        _common.prefix_partial_data(err, prefix)
+        raise
 
 
 cdef void _send_loop(object sock, object view) except *:

@@ -62,6 +62,17 @@ def not_enough_data_error(partial):
     return error
 
 
+def rest_size_error(have, size):
+    return ValueError("receive_rest: {} bytes already received, but only {} wanted".format(have, size))
+
+
+def prefix_partial_data(err, prefix):
+    """Puts the bytes received before a read into the `partialData` of its not-enough-data error."""
+    partial = getattr(err, "partialData", None)
+    if partial is not None:
+        err.partialData = prefix + partial
+
+
 def send_timeout_error():
     return TimeoutError("sending: timeout")
 

@@ -6,6 +6,9 @@ public `Pyro4.socketutil` does that and binds the selected twin once (see `Pyro4
 
 * `receive_data(sock, size, use_waitall)` -> exactly `size` bytes
 * `receive_into(sock, buffer, use_waitall)` -> fills the whole writable `buffer`
+* `receive_ahead(sock, size, ahead)` -> at least `size` bytes, plus what else has arrived (up to
+  `ahead` bytes in all), in as few recv calls as possible
+* `receive_rest(sock, prefix, size, use_waitall)` -> `size` bytes that start with `prefix`
 * `send_data(sock, data)` -> sends all of `data`
 * `send_parts(sock, header, payload)` -> sends `header + payload` as if joined, without copying a
   large payload
@@ -15,6 +18,7 @@ import socket
 import time
 
 from Pyro4 import _socketutil_common as _common
+from Pyro4.errors import ConnectionClosedError
 
 _MSG_WAITALL = getattr(socket, "MSG_WAITALL", 0)
 # Largest single recv without MSG_WAITALL. Memory then grows with what actually arrives, so a
@@ -22,6 +26,9 @@ _MSG_WAITALL = getattr(socket, "MSG_WAITALL", 0)
 _RECV_CHUNK = 262144
 # Largest MSG_WAITALL request: beyond it, the rest comes in chunks (same reason).
 _WAITALL_CHUNK = 16 * 1024 * 1024
+# Up to this size receive_rest receives straight into the result; beyond it the memory grows with
+# what arrives (receive_data), as announced sizes can't be trusted.
+_PREALLOCATE_LIMIT = _WAITALL_CHUNK
 # Below this a payload is cheaper to join to its header than to hand to sendmsg as two buffers.
 _JOIN_LIMIT = 65536
 
@@ -109,6 +116,54 @@ def receive_into(sock, buffer, use_waitall):
     """Fill the whole writable `buffer` from `sock`; same errors as `receive_data`."""
     with _byte_view(buffer) as view:
         _fill(sock, view, 0, _recv_flags(sock, use_waitall))
+
+
+def receive_ahead(sock, size, ahead):
+    """At least `size` bytes from `sock`, and whatever else is already there, up to `ahead` in all.
+
+    One recv usually brings a whole small message; the caller keeps the surplus for its next read.
+    No MSG_WAITALL: it would wait for `ahead` bytes. Errors as in `receive_data`.
+    """
+    if size <= 0:
+        return receive_data(sock, size, False)
+    limit = max(size, ahead)
+    data = _recv_retrying(sock, limit, 0)
+    got = len(data)
+    if got >= size:
+        return data
+    chunks = [data]
+    while got < size:
+        if not data:
+            raise _common.not_enough_data_error(b"".join(chunks))
+        data = _recv_retrying(sock, limit - got, 0)
+        chunks.append(data)
+        got += len(data)
+    return b"".join(chunks)
+
+
+def receive_rest(sock, prefix, size, use_waitall):
+    """`size` bytes that start with the bytes `prefix` (received earlier); the rest comes from `sock`.
+
+    Errors as in `receive_data`; the `partialData` of a connection closed early includes `prefix`.
+    """
+    have = len(prefix)
+    if size <= have:
+        raise _common.rest_size_error(have, size)
+    if size > _PREALLOCATE_LIMIT:
+        return _join_rest(sock, prefix, size, use_waitall)
+    result = bytearray(size)
+    result[:have] = prefix
+    with memoryview(result) as view:
+        _fill(sock, view, have, _recv_flags(sock, use_waitall))
+    return bytes(result)
+
+
+def _join_rest(sock, prefix, size, use_waitall):
+    try:
+        return prefix + receive_data(sock, size - len(prefix), use_waitall)
+    except ConnectionClosedError as err:
+        _common.prefix_partial_data(err, prefix)
+        raise
 
 
 def _send_loop(sock, view):

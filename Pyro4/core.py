@@ -228,6 +228,10 @@ _PROXY_OWN_ATTRIBUTES = frozenset([
     "_pyroSerializer", "_proxy_lock", "_proxy_timeout", "_proxy_hmac_key", "_proxy_async"])
 
 
+_RESULT_ONLY = (MSG_RESULT,)
+_set_own_attribute = object.__setattr__
+
+
 class Proxy(object):
     """A transparent stand-in for a remote Pyro object; calls are forwarded over one connection."""
 
@@ -516,14 +520,15 @@ class Proxy(object):
                     flags |= FLAGS_COMPRESSED
             if methodname in self._pyroOneway:
                 flags |= FLAGS_ONEWAY
-            self._pyroSeq = (self._pyroSeq + 1) & 0xffff
-            msg = message.Message(MSG_INVOKE, data, serializer.serializer_id, flags, self._pyroSeq,
-                                  annotations=annotations, hmac_key=self._pyroHmacKey)
+            seq = (self._pyroSeq + 1) & 0xffff
+            _set_own_attribute(self, "_pyroSeq", seq)  # skips __setattr__'s routing: once per call
+            msg = message.Message(MSG_INVOKE, data, serializer.serializer_id, flags, seq,
+                                  annotations=annotations, hmac_key=self._proxy_hmac_key)
             del data
             if config.LOGWIRE:
                 _log_wiredata(log, "proxy wiredata sending", msg)
             try:
-                self._pyroConnection.send(msg.to_bytes())
+                msg._write_to(self._pyroConnection)
                 del msg  # don't keep a large request alive while waiting for the reply
                 if flags & FLAGS_ONEWAY:
                     return None
@@ -534,7 +539,7 @@ class Proxy(object):
                 raise
 
     def _receive_result(self, serializer):
-        msg = message.Message.recv(self._pyroConnection, [MSG_RESULT], hmac_key=self._pyroHmacKey)
+        msg = message.Message.recv(self._pyroConnection, _RESULT_ONLY, hmac_key=self._proxy_hmac_key)
         if config.LOGWIRE:
             _log_wiredata(log, "proxy wiredata received", msg)
         if msg.seq != self._pyroSeq:

@@ -60,6 +60,7 @@ secure_compare = hmac.compare_digest
 
 _PING_SERIALIZER_ID = 42  # ping payloads are raw bytes, never deserialized
 _SINGLE_READ_LIMIT = 16384  # payload size up to which annotations and payload are read together
+_JOIN_LIMIT = 65536  # payload size from which a message is sent without joining header and payload
 _new_instance = object.__new__
 _HMAC_SIZE = 20  # HMAC-SHA1
 _HMAC_BLOCK_SIZE = 64  # SHA1 block size
@@ -109,6 +110,16 @@ class Message(object):
         """Header, annotation chunks and payload as one bytes object, from the current attributes."""
         return _impl.encode_message(constants.PROTOCOL_VERSION, self.type, self.flags, self.seq,
                                     self.serializer_id, self.data_size, self.annotations, self.data)
+
+    def _write_to(self, connection):
+        """Sends the bytes of to_bytes() as one write; a large payload is not copied to join it to the
+        header when the connection can send the parts together (SocketConnection.send_parts)."""
+        if self.data_size < _JOIN_LIMIT or not hasattr(connection, "send_parts"):
+            connection.send(self.to_bytes())
+            return
+        head = _impl.encode_message(constants.PROTOCOL_VERSION, self.type, self.flags, self.seq,
+                                    self.serializer_id, self.data_size, self.annotations, b"")
+        connection.send_parts(head, self.data)
 
     def send(self, connection):
         """Writes the header, the annotations (if any) and the payload with separate send calls."""

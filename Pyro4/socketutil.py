@@ -27,6 +27,9 @@ from Pyro4.errors import CommunicationError, ConnectionClosedError, TimeoutError
 if not hasattr(socket, "SOL_TCP"):
     socket.SOL_TCP = socket.IPPROTO_TCP
 
+# How much a small read may receive beyond what it needs: the rest of a small message (and
+# possibly the next ones of a client that doesn't wait for replies) comes along in the same syscall.
+_READ_AHEAD = 65536
 # "leave the socket timeout alone": the same marker the standard library uses for this purpose
 _DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT
 _IP_FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6, 0: socket.AF_UNSPEC}
@@ -463,6 +466,7 @@ class SocketConnection(object):
         self.pyroInstances = {}  # instance_mode "session": class -> instance for this connection
         self.tracked_resources = weakref.WeakSet()
         self.keep_open = keep_open
+        self._pending = b""  # received ahead of the message being read (see recv)
 
     def __del__(self):
         if hasattr(self, "sock"):
@@ -479,8 +483,41 @@ class SocketConnection(object):
     def send(self, data):
         _impl.send_data(self.sock, data)
 
+    def send_parts(self, header, payload):
+        """Send header + payload as one write, without joining a large payload to its header."""
+        _impl.send_parts(self.sock, header, payload)
+
     def recv(self, size):
+        """Exactly `size` bytes.
+
+        A small read takes whatever else has arrived as well (up to _READ_AHEAD bytes) and keeps
+        the surplus for the next reads, so a whole small message costs one recv syscall instead of
+        two. Not on a keep_open socket: that one belongs to the caller, who may read it afterwards.
+        """
+        pending = self._pending
+        if pending and size > 0:
+            return self._recv_pending(pending, size)
+        if 0 < size <= _READ_AHEAD and not self.keep_open:
+            data = _impl.receive_ahead(self.sock, size, _READ_AHEAD)
+            if len(data) > size:
+                self._pending = data[size:]
+                return data[:size]
+            return data
         return _impl.receive_data(self.sock, size, config.USE_MSG_WAITALL)
+
+    def _recv_pending(self, pending, size):
+        have = len(pending)
+        if have > size:
+            self._pending = pending[size:]
+            return pending[:size]
+        self._pending = b""
+        if have == size:
+            return pending
+        return _impl.receive_rest(self.sock, pending, size, config.USE_MSG_WAITALL)
+
+    def has_pending_data(self):
+        """True if bytes of a next message were already received (a selector won't report them)."""
+        return bool(self._pending)
 
     def close(self):
         """Close the socket and release what belongs to the connection; no-op if keep_open."""

@@ -26,6 +26,11 @@ class SocketServer_Multiplex(object):
         self.shutting_down = False
         self._unixsocket = None
         self._serving = None  # the connection whose request is being handled right now
+        # Connections holding the start of a next message that was received along with the previous
+        # one (see SocketConnection.recv): their sockets need not become readable again, so the loop
+        # serves them itself, one request per round like the others. An ordered set.
+        self._backlog = {}
+        self._in_loop = False
 
     def init(self, daemon, host, port, unixsocket=None):
         log.info("starting multiplexed socketserver")
@@ -57,9 +62,17 @@ class SocketServer_Multiplex(object):
 
     def loop(self, loopCondition=lambda: True):
         log.debug("entering multiplexed requestloop")
+        self._in_loop = True
+        try:
+            self._loop(loopCondition)
+        finally:
+            self._in_loop = False
+        log.debug("exiting multiplexed requestloop")
+
+    def _loop(self, loopCondition):
         while not self.shutting_down and loopCondition():
             try:
-                ready = self.selector.select(config.POLLTIMEOUT)
+                ready = self.selector.select(0 if self._backlog else config.POLLTIMEOUT)
             except (OSError, ValueError, AttributeError):
                 if self.shutting_down or self.sock is None:
                     break
@@ -67,15 +80,15 @@ class SocketServer_Multiplex(object):
             except KeyboardInterrupt:
                 log.debug("stopping on break signal")
                 break
-            if not ready:
+            if not ready and not self._backlog:
                 self.daemon._housekeeping()
                 continue
             try:
                 self._dispatch(ready)
+                self._serve_backlog()
             except KeyboardInterrupt:
                 log.debug("stopping on break signal")
                 break
-        log.debug("exiting multiplexed requestloop")
 
     @staticmethod
     def _dispatch(ready):
@@ -96,7 +109,19 @@ class SocketServer_Multiplex(object):
                 self._accept_client()
             else:
                 self._serve_client(sock)
+        if not self._in_loop:
+            # an outside event loop calls back for readable sockets only: serve what was received
+            # ahead right now
+            while self._backlog and not self.shutting_down:
+                self._serve_backlog()
         self.daemon._housekeeping()
+
+    def _serve_backlog(self):
+        backlog, self._backlog = self._backlog, {}
+        for conn in backlog:
+            if self.shutting_down:
+                return
+            self._serve_client(conn)
 
     def _accept_client(self):
         conn = self._accept()
@@ -115,6 +140,8 @@ class SocketServer_Multiplex(object):
         except (KeyError, ValueError, AttributeError, RuntimeError, OSError):
             conn.close()  # a shutdown in another thread closed the selector meanwhile
             return
+        if conn.has_pending_data():
+            self._backlog[conn] = None  # a request that came right behind the handshake
         if self.shutting_down:
             # shutdown() may have closed the clients just before this one got registered
             self._drop_client(conn)
@@ -149,6 +176,8 @@ class SocketServer_Multiplex(object):
         finally:
             self._serving = None
         if keep and not self.shutting_down:
+            if conn.has_pending_data():
+                self._backlog[conn] = None
             return
         try:
             self.daemon._clientDisconnect(conn)
@@ -196,6 +225,7 @@ class SocketServer_Multiplex(object):
 
     def close(self):
         log.debug("closing socketserver")
+        self._backlog = {}
         self._close_clients()
         if self.sock is not None:
             try:
