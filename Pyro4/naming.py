@@ -78,10 +78,29 @@ def _check_metadata(metadata, argname="metadata"):
 
 def _uri_string(uri):
     if isinstance(uri, core.URI):
-        return uri.asString()
-    if isinstance(uri, str):
-        return core.URI(uri).asString()  # validates; a bad uri raises the URI's PyroError
-    raise TypeError("only URIs or strings can be registered")
+        uri = uri.asString()  # a URI rebuilt from a peer's state: it must parse back, checked below
+    elif not isinstance(uri, str):
+        raise TypeError("only URIs or strings can be registered")
+    text = core.URI(uri).asString()  # validates; a bad uri raises the URI's PyroError
+    _check_encodable(text, "uri")
+    return text
+
+
+def _check_encodable(text, what):
+    """Every client gets the entries back: text that UTF-8 can't encode (a lone surrogate, which
+    serpent and json requests can carry) would make list() fail for json and msgpack clients."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise errors.NamingError("%s contains characters that can't be encoded as UTF-8" % what) from None
+
+
+def _storable_tags(metadata):
+    tags = set(metadata or ())
+    for tag in tags:
+        if isinstance(tag, str):
+            _check_encodable(tag, "metadata")
+    return tags
 
 
 def _with_tag_lists(entries):
@@ -113,9 +132,10 @@ class NameServer(object):
     def register(self, name, uri, safe=False, metadata=None):
         uri = _uri_string(uri)
         _check_name(name)
+        _check_encodable(name, "name")
         if metadata is not None:
             _check_metadata(metadata)
-        tags = set(metadata or ())
+        tags = _storable_tags(metadata)
         with self.lock:
             if safe and name in self.storage:
                 raise errors.NamingError("name already registered: " + name)
@@ -130,7 +150,7 @@ class NameServer(object):
                 uri, _ = self.storage[name]
             except KeyError:
                 raise errors.NamingError("unknown name: " + name) from None
-            self.storage[name] = uri, set(metadata or ())
+            self.storage[name] = uri, _storable_tags(metadata)
 
     def remove(self, name=None, prefix=None, regex=None):
         with self.lock:
