@@ -15,7 +15,8 @@ import uuid
 
 import pytest
 import serpent
-from fuzz.wire_oracles import BufferConnection, frame_bytes
+from fuzz import wire_oracles as oracles
+from fuzz.wire_oracles import frame_bytes
 from server_helpers import SERVERTYPES, decode, serving
 
 import Pyro4
@@ -665,32 +666,6 @@ def test_stalled_client_times_out_multiplex_server():
 
 # --- random mutations, live ------------------------------------------------------------------------
 
-def mutate(frame, rng):
-    frame = bytearray(frame)
-    for _ in range(rng.randint(1, 3)):
-        position = rng.randrange(len(frame))
-        choice = rng.random()
-        if choice < 0.6:
-            frame[position] = rng.randrange(256)
-        elif choice < 0.8:
-            del frame[position:]
-        else:
-            frame[position:position] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 6)))
-        if not frame:
-            frame = bytearray(b"P")
-    return bytes(frame)
-
-
-def replies_in(data):
-    """Parse everything a server sent back; it must be whole, well-formed messages."""
-    conn = BufferConnection(data)
-    replies = []
-    while conn.offset < len(data):
-        replies.append(message.Message.recv(conn, [message.MSG_CONNECTOK, message.MSG_CONNECTFAIL, message.MSG_RESULT,
-                                                   message.MSG_PING]))
-    return replies
-
-
 @pytest.mark.parametrize("stage", ["first", "later"])
 def test_live_random_mutations(daemon, stage):
     rng = random.Random(48 + len(stage))
@@ -699,9 +674,9 @@ def test_live_random_mutations(daemon, stage):
     for _ in range(40):
         c = Client(daemon, handshake=stage == "later")
         try:
-            c.send(mutate(base, rng))
+            c.send(oracles.mutate(base, rng))
             c.sock.shutdown(socket.SHUT_WR)
-            replies = replies_in(c.rest())  # the server must close once our bytes run out
+            replies = oracles.parse_replies(c.rest())  # the server must close once our bytes run out
             assert len(replies) <= 1
         finally:
             c.close()

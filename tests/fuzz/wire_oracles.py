@@ -182,3 +182,32 @@ def available_safe_serializers():
         names.append(name)
     return names
 
+
+
+def mutate(frame, rng):
+    """The frame with 1 to 3 random byte changes, cuts or insertions (rng: a random.Random)."""
+    frame = bytearray(frame)
+    for _ in range(rng.randint(1, 3)):
+        position = rng.randrange(len(frame))
+        choice = rng.random()
+        if choice < 0.6:
+            frame[position] = rng.randrange(256)
+        elif choice < 0.8:
+            del frame[position:]
+        else:
+            frame[position:position] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 6)))
+        if not frame:
+            frame = bytearray(b"P")
+    return bytes(frame)
+
+
+_REPLY_TYPES = (message.MSG_CONNECTOK, message.MSG_CONNECTFAIL, message.MSG_RESULT, message.MSG_PING)
+
+
+def parse_replies(data, hmac_key=None):
+    """Everything a server sent back, as messages: it must consist of whole, well-formed replies."""
+    conn = BufferConnection(data)
+    replies = []
+    while conn.offset < len(data):
+        replies.append(message.Message.recv(conn, _REPLY_TYPES, hmac_key=hmac_key))
+    return replies
