@@ -133,6 +133,31 @@ def test_encode_twins_agree_and_cross_decode(msg_type, flags, seq, serializer_id
         assert received[0] == "ok" and received[1:4] == (msg_type, flags, seq) and received[8] == data
 
 
+# each twin on its own, through the conftest fixture (which fails loudly if the compiled one is missing)
+
+ONE_TWIN = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@ONE_TWIN
+@given(frame=st.one_of(mutated(valid_frames()), st.binary(max_size=80)), key=hmac_keys)
+def test_each_twin_raises_only_pyro_errors(message_twin, frame, key):
+    outcome = oracles.recv_outcome(message_twin, frame, None, key)
+    assert outcome[0] == "ok" or issubclass(outcome[1], oracles.RECV_ERRORS), outcome
+
+
+@ONE_TWIN
+@given(signed=valid_frames())
+def test_each_twin_reads_what_the_other_wrote(message_twin, signed):
+    frame, key = signed
+    writer = [twin for twin in oracles.twins() if twin is not message_twin][0]
+    header = writer.parse_header(frame[:24], 48)
+    rewritten = writer.encode_message(48, header[0], header[1], header[2], header[4], header[3],
+                                      writer.parse_annotations(frame[24:24 + header[5]]), frame[24 + header[5]:])
+    assert rewritten == frame
+    outcome = oracles.recv_outcome(message_twin, rewritten, None, key)
+    assert outcome[0] == "ok" and outcome[8] == frame[24 + header[5]:]
+
+
 # --- safe serializers' decoders --------------------------------------------------------------------
 
 
