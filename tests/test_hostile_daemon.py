@@ -272,6 +272,7 @@ def test_first_message_with_unaccepted_serializer(client, serializer_id):
     (serpent.dumps(42), "'int' object is not subscriptable"),
     (serpent.dumps({"nohandshake": 1}), "'handshake'"),
     (serpent.dumps({"handshake": "hello", "object": "nosuchobject"}), "unknown object"),
+    (serpent.dumps({"handshake": "hello", "object": ["target"]}), "unhashable type: 'list'"),
     (serpent.dumps({"__class__": "os.system", "handshake": "x"}), "unsupported serialized class: os.system"),
     (serpent.dumps({"__class__": "__main__.Evil"}), "refused to deserialize types with double underscores"),
 ])
@@ -307,6 +308,8 @@ LATER_DROPPED = {
     "serializer 99": with_header_field(invoke_frame(), 16, "!H", 99),
     "corrupt annotations": _message_py.encode_header(48, 4, 0, 1, 0, 1, 7) + b"CORR\x00\x09x",
     "hmac without key": invoke_frame(key=b"client-key"),
+    # its error reply would need a serializer, and 42 (the ping payload id) is none
+    "ping with bad corr": frame_bytes(message.MSG_PING, 0, 0, 42, b"ping", {"CORR": b"x"}),
 }
 
 
@@ -329,6 +332,21 @@ def test_later_installed_but_unaccepted_serializer(client, serializer):
     assert str(error) == "message used serializer that is not accepted: %d" % ser.serializer_id
     assert c.closed_without_reply()
     assert SIDE_EFFECTS == []  # the pickle was never loaded
+
+
+def test_compressed_flag_on_garbage(client):
+    c = client(handshake=True)
+    c.send(raw_invoke(b"not a zlib stream", flags=message.FLAGS_COMPRESSED))
+    error = exception_reply(c)
+    assert isinstance(error, errors.SerializeError) and str(error).startswith("invalid compressed data")
+    assert c.closed_without_reply()
+
+
+@pytest.mark.parametrize("method", ["_private", "__mangled", "helper.run", "nosuch", "__init__"])
+def test_oneway_call_to_a_refused_name_runs_nothing_and_answers_nothing(client, method):
+    c = client(handshake=True)
+    c.send(invoke_frame(method, (), seq=1, flags=message.FLAGS_ONEWAY))
+    assert_still_open(c, seq=2)  # the first reply on the connection is the one for seq 2
 
 
 def test_bad_correlation_id_later_is_an_error_reply(client):
