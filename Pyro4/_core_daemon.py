@@ -16,7 +16,11 @@ import uuid
 import warnings
 
 from Pyro4 import constants, core, errors, socketutil, util
-from Pyro4._daemon_protocol import DaemonProtocol, _OnewayCallThread  # noqa: F401  (re-exported by core)
+from Pyro4._daemon_protocol import (
+    DaemonProtocol,
+    _OnewayCallThread,  # noqa: F401  (re-exported by core)
+    _OnewayStarter,
+)
 from Pyro4.configuration import config
 
 log = logging.getLogger("Pyro4.core")
@@ -146,6 +150,7 @@ class Daemon(DaemonProtocol):
         self._loop_stopped = threading.Event()
         self._loop_stopped.set()
         self._loop_thread = None
+        self._oneway_starter = _OnewayStarter()
         # captured now: later changes of the config item don't affect this daemon
         self._accepted_ids = _accepted_serializer_ids()
         self.transportServer = _select_transport(connected_socket)
@@ -265,6 +270,7 @@ class Daemon(DaemonProtocol):
         if server is not None:
             self.transportServer = None
             server.close()
+        self._oneway_starter.close()
 
     def combine(self, daemon):
         """Merge the sockets of another daemon (or broadcast server) into this daemon's loop."""

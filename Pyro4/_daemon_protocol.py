@@ -7,6 +7,7 @@ Message layout and the meaning of every flag and annotation: see ``Pyro4.message
 import collections.abc
 import inspect
 import logging
+import queue
 import random
 import socket
 import sys
@@ -125,6 +126,53 @@ class _OnewayCallThread(threading.Thread):
             log.exception("exception in oneway call %r", target)
 
 
+class _OnewayStarter(object):
+    """Starts a daemon's oneway call threads from a thread of its own.
+
+    Thread.start() waits until the new thread runs, which on a busy machine can take milliseconds;
+    the worker that received the oneway call would sit idle meanwhile, with the connection's next
+    request waiting. Each call still gets its own new _OnewayCallThread, started in arrival order.
+    """
+
+    def __init__(self):
+        self._calls = queue.SimpleQueue()
+        self._thread = None
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def start(self, call_thread):
+        with self._lock:
+            if self._closed:
+                # a request that raced with the daemon's close: no new starter thread for it
+                call_thread.start()
+                return
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="oneway-starter")
+                self._thread.daemon = True
+                self._thread.start()
+        self._calls.put(call_thread)
+
+    def _run(self):
+        while True:
+            call_thread = self._calls.get()
+            if call_thread is None:
+                return
+            try:
+                call_thread.start()
+            except RuntimeError:
+                log.exception("cannot start a thread for a oneway call")
+
+    def close(self, timeout=1.0):
+        """Start what was queued, then stop (waits up to timeout)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+            self._closed = True
+        if thread is not None:
+            self._calls.put(None)
+            if thread is not threading.current_thread():
+                thread.join(timeout)
+
+
 class DaemonProtocol(object):
     """Protocol methods of the Daemon (mixed into ``Pyro4.core.Daemon``)."""
 
@@ -237,14 +285,19 @@ class DaemonProtocol(object):
             else:
                 method = util.getAttribute(obj, method)
                 is_callback = getattr(method, "_pyroCallback", False)
-                if msg.flags & message.FLAGS_ONEWAY and config.ONEWAY_THREADED:
-                    _OnewayCallThread(method, vargs, kwargs or {}).start()
+                if msg.flags & message.FLAGS_ONEWAY and config.ONEWAY_THREADED and not self._is_own_object(obj):
+                    self._oneway_starter.start(_OnewayCallThread(method, vargs, kwargs or {}))
                     return
                 result = method(*vargs, **(kwargs or {}))
             if not msg.flags & message.FLAGS_ONEWAY:
                 self._send_result(conn, msg, serializer, result)
         except Exception as x:
             self._request_failed(conn, msg, x, is_callback)
+
+    def _is_own_object(self, obj):
+        # The daemon's own oneway method (close_stream) is quick bookkeeping: done at once, so the
+        # stream is gone before the connection's next request, as a client closing it expects.
+        return obj is self.objectsById.get(constants.DAEMON_NAME)
 
     def _decode_request(self, conn, msg, serializer):
         """Decode the call, set up the call context; returns (target object, method, vargs, kwargs)."""
