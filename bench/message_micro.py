@@ -1,0 +1,68 @@
+"""W8: micro benchmark of the wire message (encode, decode, receive from memory), no sockets involved.
+
+Uses only the ``Pyro4.message.Message`` API that our Pyro4 and real Pyro4 4.82 share. The message
+is an INVOKE with a 16-byte CORR annotation (as every proxy call sends) and a small payload.
+
+    encode       Message(...) + to_bytes()
+    decode       Message.from_header() of the 24 header bytes
+    recv         Message.recv() of the whole frame from an in-memory connection
+    encode+recv  the two together: one call's worth of message work on each side
+    encode hmac, recv hmac: the same with an HMAC key
+"""
+import timing
+
+PAYLOAD_SIZE = 120
+_HMAC_KEY = b"bench-key"
+
+
+class _MemoryConnection(object):
+    """Serves one frame over and over through recv(size), like a socket that always has it ready."""
+
+    __slots__ = ("frame", "offset")
+
+    def __init__(self, frame):
+        self.frame = frame
+        self.offset = 0
+
+    def recv(self, size):
+        start = self.offset
+        end = start + size
+        self.offset = 0 if end >= len(self.frame) else end
+        return self.frame[start:end]
+
+    def close(self):
+        pass
+
+
+def _operations(hmac_key):
+    from Pyro4.message import MSG_INVOKE, Message
+
+    payload = bytes(range(256)) * (PAYLOAD_SIZE // 256) + bytes(PAYLOAD_SIZE % 256)
+    corr = {"CORR": b"0123456789abcdef"}
+    frame = Message(MSG_INVOKE, payload, 1, 0, 1234, corr, hmac_key=hmac_key).to_bytes()
+    header = frame[:24]
+    connection = _MemoryConnection(frame)
+
+    def encode():
+        return Message(MSG_INVOKE, payload, 1, 0, 1234, corr, hmac_key=hmac_key).to_bytes()
+
+    def decode():
+        return Message.from_header(header)
+
+    def recv():
+        return Message.recv(connection, None, hmac_key)
+
+    def encode_recv():
+        encode()
+        return recv()
+
+    return {"encode": encode, "decode": decode, "recv": recv, "encode+recv": encode_recv}
+
+
+def measure(row_names, seconds):
+    """ns per operation for each requested W8 row."""
+    plain, keyed = _operations(None), _operations(_HMAC_KEY)
+    operations = dict(("W8 message " + name, op) for name, op in plain.items())
+    operations["W8 message encode hmac"] = keyed["encode"]
+    operations["W8 message recv hmac"] = keyed["recv"]
+    return dict((name, timing.seconds_per_op(operations[name], seconds) * 1e9) for name in row_names)
