@@ -7,9 +7,11 @@ figures; the exit status is 1 when any check failed.
 Sections: fuzz (random and mutated frames through both message twins, payloads through the safe
 decoders), load (clients calling concurrently on each server type while a hostile client keeps
 sending mutated frames), ns (registrations and lookups from many threads), faults (client
-processes killed mid-call, echo server processes killed and restarted on their port, name server processes killed and restarted on
-sql storage). Processes are started here and killed by their PID only.
+processes killed mid-call, echo server processes killed and restarted on their port, name
+server processes killed and restarted on sql storage). Processes are started here and killed by
+their PID only.
 """
+
 import argparse
 import json
 import os
@@ -40,6 +42,7 @@ def report(section, **figures):
 
 # --- fuzz -------------------------------------------------------------------------------------------
 
+
 def fuzz(inputs, seed):
     rng = random.Random(seed)
     serializers = oracles.available_safe_serializers()
@@ -51,8 +54,9 @@ def fuzz(inputs, seed):
             if number % 2:
                 config.MAX_MESSAGE_SIZE = rng.choice((0, 0, 100, 100000))
                 frame = oracles.mutate(rng.choice(seeds), rng) if rng.random() < 0.9 else _random_bytes(rng)
-                oracles.check_recv_twins_agree(frame, rng.choice((None, [1], [4, 6], [5])),
-                                               rng.choice((None, b"secret")))
+                oracles.check_recv_twins_agree(
+                    frame, rng.choice((None, [1], [4, 6], [5])), rng.choice((None, b"secret"))
+                )
             else:
                 name = rng.choice(serializers)
                 payload = oracles.mutate(rng.choice(documents[name]), rng) if rng.random() < 0.8 else _random_bytes(rng)
@@ -61,8 +65,7 @@ def fuzz(inputs, seed):
             failures += 1
             print("fuzz failure:", x, file=sys.stderr)
     config.MAX_MESSAGE_SIZE = 0
-    report("fuzz", inputs_tried=inputs, twins=len(oracles.twins()), serializers=len(serializers),
-           failures=failures)
+    report("fuzz", inputs_tried=inputs, twins=len(oracles.twins()), serializers=len(serializers), failures=failures)
     return failures
 
 
@@ -75,15 +78,34 @@ def _seed_frames(rng):
     for msg_type in range(1, 7):
         for key in (None, b"secret"):
             annotations = {"CORR": bytes(16), "XTRA": b"x" * rng.randrange(40)}
-            frames.append(oracles.frame_bytes(msg_type, rng.randrange(128), rng.randrange(65536), 1,
-                                              serpent.dumps(("obj", "method", (1, "two"), {})), annotations, key))
+            frames.append(
+                oracles.frame_bytes(
+                    msg_type,
+                    rng.randrange(128),
+                    rng.randrange(65536),
+                    1,
+                    serpent.dumps(("obj", "method", (1, "two"), {})),
+                    annotations,
+                    key,
+                )
+            )
     return frames
 
 
 def _seed_documents(serializers):
-    hostile = [{"__class__": name, "__exception__": True, "args": ["x"], "attributes": {}, "state": ("a", 1)}
-               for name in ("os.system", "__main__.Evil", "Pyro4.core.URI", "Pyro4.core.Proxy", "builtins.ValueError",
-                            "Pyro4.errors.NamingError", "Pyro4.futures._ExceptionWrapper", "float")]
+    hostile = [
+        {"__class__": name, "__exception__": True, "args": ["x"], "attributes": {}, "state": ("a", 1)}
+        for name in (
+            "os.system",
+            "__main__.Evil",
+            "Pyro4.core.URI",
+            "Pyro4.core.Proxy",
+            "builtins.ValueError",
+            "Pyro4.errors.NamingError",
+            "Pyro4.futures._ExceptionWrapper",
+            "float",
+        )
+    ]
     value = ["obj", "method", [hostile, {"k": [1, 2.5, None, True]}], {"kw": hostile[:2]}]
     documents = {
         "serpent": [serpent.dumps(value, module_in_classname=True), serpent.dumps(tuple(value))],
@@ -92,11 +114,13 @@ def _seed_documents(serializers):
     }
     if "msgpack" in serializers:
         import msgpack
+
         documents["msgpack"] = [msgpack.packb(value, use_bin_type=True)]
     return documents
 
 
 # --- load -------------------------------------------------------------------------------------------
+
 
 @Pyro4.expose
 class Counter(object):
@@ -132,9 +156,17 @@ def load(servertype, clients, seconds, seed):
         daemon.shutdown()
         loop.join(PROCESS_WAIT)
         daemon.close()
-    report("load", servertype=servertype, clients_held=clients, seconds=seconds, calls=results["calls"],
-           calls_per_s=int(results["calls"] / max(seconds, 0.001)), hostile_frames=results["hostile"],
-           errors=results["errors"], server_counted=counter.calls)
+    report(
+        "load",
+        servertype=servertype,
+        clients_held=clients,
+        seconds=seconds,
+        calls=results["calls"],
+        calls_per_s=int(results["calls"] / max(seconds, 0.001)),
+        hostile_frames=results["hostile"],
+        errors=results["errors"],
+        server_counted=counter.calls,
+    )
     return results["errors"] + (counter.calls != results["calls"])
 
 
@@ -188,6 +220,7 @@ def _hostile(daemon, deadline, results, lock, seed):
 
 # --- name server --------------------------------------------------------------------------------
 
+
 def name_server(entries, threads, storage):
     daemon = naming.NameServerDaemon(host="127.0.0.1", port=0, storage=storage)
     uri = daemon.uriFor(daemon.nameserver)
@@ -196,7 +229,9 @@ def name_server(entries, threads, storage):
     per_thread = entries // threads
     started = time.monotonic()
     try:
-        workers = [threading.Thread(target=_register_range, args=(uri, number, per_thread)) for number in range(threads)]
+        workers = [
+            threading.Thread(target=_register_range, args=(uri, number, per_thread)) for number in range(threads)
+        ]
         _run(workers, 600)
         with Pyro4.Proxy(uri) as ns:
             listing = ns.list(prefix="soak.")
@@ -204,12 +239,22 @@ def name_server(entries, threads, storage):
         daemon.shutdown()
         loop.join(PROCESS_WAIT)
         daemon.close()
-    expected = {_entry(number, item)[0]: _entry(number, item)[1] for number in range(threads) for item in range(per_thread)}
+    expected = {
+        _entry(number, item)[0]: _entry(number, item)[1] for number in range(threads) for item in range(per_thread)
+    }
     lost = len(set(expected) - set(listing))
     wrong = sum(1 for name in expected if name in listing and listing[name] != expected[name])
     extra = len(set(listing) - set(expected))
-    report("ns", storage=storage.split(":")[0] if storage else "memory", entries=len(expected), threads=threads, lost=lost, wrong=wrong,
-           extra=extra, seconds=round(time.monotonic() - started, 1))
+    report(
+        "ns",
+        storage=storage.split(":")[0] if storage else "memory",
+        entries=len(expected),
+        threads=threads,
+        lost=lost,
+        wrong=wrong,
+        extra=extra,
+        seconds=round(time.monotonic() - started, 1),
+    )
     return lost + wrong + extra
 
 
@@ -229,10 +274,17 @@ def _register_range(uri, thread, count):
 
 # --- faults ---------------------------------------------------------------------------------------
 
+
 def _python(*args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYRO_")}
-    return subprocess.Popen([sys.executable, "-u"] + [str(a) for a in args], env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-u"] + [str(a) for a in args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
 
 
 def _wait_for(proc, prefix):
@@ -329,8 +381,17 @@ def name_server_restarts(rounds):
     dbfile = os.path.join(SCRATCH.name, "restarts.sqlite")
     port, acknowledged, missing = 0, [], 0
     for number in range(rounds + 1):
-        proc = _python("-c", "import sys, Pyro4.naming; Pyro4.naming.main(sys.argv[1:])",
-                       "-n", "127.0.0.1", "-p", port, "-x", "-s", "sql:" + dbfile)
+        proc = _python(
+            "-c",
+            "import sys, Pyro4.naming; Pyro4.naming.main(sys.argv[1:])",
+            "-n",
+            "127.0.0.1",
+            "-p",
+            port,
+            "-x",
+            "-s",
+            "sql:" + dbfile,
+        )
         uri = _wait_for(proc, "URI = ").split(" = ")[1]
         port = Pyro4.URI(uri).port
         with Pyro4.Proxy(uri) as ns:
@@ -341,12 +402,14 @@ def name_server_restarts(rounds):
                 ns.register(name, "PYRO:x@127.0.0.1:%d" % (item + 1))
                 acknowledged.append(name)
         _end(proc)
-    report("faults", kind="ns_restart_sql", restarts=rounds, entries_acknowledged=len(acknowledged),
-           entries_lost=missing)
+    report(
+        "faults", kind="ns_restart_sql", restarts=rounds, entries_acknowledged=len(acknowledged), entries_lost=missing
+    )
     return missing
 
 
 # --- main -----------------------------------------------------------------------------------------
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

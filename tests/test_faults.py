@@ -3,6 +3,7 @@ the same port (the proxy reconnects with _pyroReconnect), a name server process 
 restarted on sql storage (acknowledged entries kept), socket timeouts on both sides, and a
 connection reset in the middle of a streamed iterator. Processes are started here and killed by
 their PID only."""
+
 import os
 import queue
 import socket
@@ -23,8 +24,13 @@ WAIT = 30  # upper bound for every wait on another process or thread; never reac
 
 def start_python(code, *args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYRO_")}
-    proc = subprocess.Popen([sys.executable, "-u", "-c", code] + [str(a) for a in args], env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-c", code] + [str(a) for a in args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     # a thread reads the output: a selector on a buffered pipe misses lines already in the buffer
     proc.lines = queue.Queue()
     proc.pump = threading.Thread(target=_pump_lines, args=(proc,), daemon=True)
@@ -261,6 +267,7 @@ def _settled(condition):
 
 # --- timeouts ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("servertype", SERVERTYPES)
 def test_client_timeout_then_a_fresh_call(servertype):
     daemon, service, uri = tracked_daemon(servertype)
@@ -285,8 +292,8 @@ def test_server_send_timeout_on_a_client_that_does_not_read(servertype):
             lazy._pyroTimeout = WAIT
             lazy._pyroBind()
             lazy._pyroConnection.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            request = message.Message(message.MSG_INVOKE, _call_payload("big", (50000000,)), 1, 0, 1)
-            lazy._pyroConnection.send(request.to_bytes())  # and never read the 50 MB reply
+            request = message.Message(message.MSG_INVOKE, _call_payload("big", (20000000,)), 1, 0, 1)
+            lazy._pyroConnection.send(request.to_bytes())  # and never read the 20 MB reply
             assert daemon.disconnected.wait(WAIT)
         with Pyro4.Proxy(uri) as good:
             good._pyroTimeout = WAIT
@@ -298,6 +305,7 @@ def _call_payload(method, vargs):
 
 
 # --- streamed iterators --------------------------------------------------------------------------------
+
 
 def reset(proxy):
     """Abort the proxy's connection with a TCP reset (SO_LINGER 0), as a crashed peer or middlebox would."""

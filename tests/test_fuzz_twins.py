@@ -7,6 +7,7 @@ expected types and MAX_MESSAGE_SIZE in play, and both twins must give the same m
 same (exception type, message), and only a Pyro error. The checks live in tests/fuzz/wire_oracles.py,
 shared with the atheris target and bench/soak.py.
 """
+
 import json
 import marshal
 import os
@@ -36,8 +37,9 @@ uint16 = st.integers(0, 0xFFFF)
 keys = st.sampled_from(["CORR", "XTRA", "STRM", "BLBI", "abcd", "\x7f\x00zz"])
 annotations = st.dictionaries(keys, st.binary(max_size=70), max_size=4)
 hmac_keys = st.sampled_from([None, b"secret", "s\u00e9cret", b"other"])
-required_types = st.sampled_from([None, [message.MSG_CONNECT], [message.MSG_INVOKE, message.MSG_PING],
-                                  [message.MSG_RESULT]])
+required_types = st.sampled_from(
+    [None, [message.MSG_CONNECT], [message.MSG_INVOKE, message.MSG_PING], [message.MSG_RESULT]]
+)
 max_sizes = st.sampled_from([0, 0, 30, 200, 100000])
 
 
@@ -46,8 +48,9 @@ def valid_frames(draw):
     """(frame bytes, the hmac key it was signed with) for a well-formed message."""
     key = draw(hmac_keys)
     msg_type = draw(st.one_of(st.integers(1, 6), uint16))
-    return oracles.frame_bytes(msg_type, draw(uint16), draw(uint16), draw(uint16), draw(st.binary(max_size=300)),
-                               draw(annotations), key), key
+    return oracles.frame_bytes(
+        msg_type, draw(uint16), draw(uint16), draw(uint16), draw(st.binary(max_size=300)), draw(annotations), key
+    ), key
 
 
 @st.composite
@@ -72,8 +75,12 @@ def header_prefixed(rest):
 
 
 @EXAMPLES
-@given(st.one_of(st.binary(max_size=120), st.binary(max_size=60).map(header_prefixed)), required_types,
-       hmac_keys, max_sizes)
+@given(
+    st.one_of(st.binary(max_size=120), st.binary(max_size=60).map(header_prefixed)),
+    required_types,
+    hmac_keys,
+    max_sizes,
+)
 def test_recv_random_bytes(frame, types, key, max_size):
     config.MAX_MESSAGE_SIZE = max_size
     oracles.check_recv_twins_agree(frame, types, key)
@@ -121,12 +128,19 @@ def _key_bytes(key):
 
 
 @EXAMPLES
-@given(st.one_of(st.integers(1, 6), uint16, st.integers(-2, 2 ** 17)), uint16, uint16,
-       st.one_of(uint16, st.integers(-1, 2 ** 17)), st.binary(max_size=100),
-       st.dictionaries(st.one_of(keys, st.text(max_size=5)), st.binary(max_size=40), max_size=3), hmac_keys)
+@given(
+    st.one_of(st.integers(1, 6), uint16, st.integers(-2, 2**17)),
+    uint16,
+    uint16,
+    st.one_of(uint16, st.integers(-1, 2**17)),
+    st.binary(max_size=100),
+    st.dictionaries(st.one_of(keys, st.text(max_size=5)), st.binary(max_size=40), max_size=3),
+    hmac_keys,
+)
 def test_encode_twins_agree_and_cross_decode(msg_type, flags, seq, serializer_id, data, chunks, key):
-    outcomes = [oracles.encode_outcome(twin, msg_type, flags, seq, serializer_id, data, chunks, key)
-                for twin in oracles.twins()]
+    outcomes = [
+        oracles.encode_outcome(twin, msg_type, flags, seq, serializer_id, data, chunks, key) for twin in oracles.twins()
+    ]
     assert outcomes[0] == outcomes[1]
     if outcomes[0][0] == "ok":
         received = oracles.check_recv_twins_agree(outcomes[0][1], None, key)
@@ -151,11 +165,19 @@ def test_each_twin_reads_what_the_other_wrote(message_twin, signed):
     frame, key = signed
     writer = [twin for twin in oracles.twins() if twin is not message_twin][0]
     header = writer.parse_header(frame[:24], 48)
-    rewritten = writer.encode_message(48, header[0], header[1], header[2], header[4], header[3],
-                                      writer.parse_annotations(frame[24:24 + header[5]]), frame[24 + header[5]:])
+    rewritten = writer.encode_message(
+        48,
+        header[0],
+        header[1],
+        header[2],
+        header[4],
+        header[3],
+        writer.parse_annotations(frame[24 : 24 + header[5]]),
+        frame[24 + header[5] :],
+    )
     assert rewritten == frame
     outcome = oracles.recv_outcome(message_twin, rewritten, None, key)
-    assert outcome[0] == "ok" and outcome[8] == frame[24 + header[5]:]
+    assert outcome[0] == "ok" and outcome[8] == frame[24 + header[5] :]
 
 
 # --- safe serializers' decoders --------------------------------------------------------------------
@@ -174,29 +196,61 @@ class Canary(object):
         Canary.created += 1
 
 
-HOSTILE_CLASSES = ["os.system", "subprocess.Popen", "builtins.eval", "builtins.type", "builtins.object",
-                   "__main__.Thing", "__builtins__.exec", "test_fuzz_twins.Canary", "Canary", "Pyro4.core.URI",
-                   "Pyro4.core.Proxy", "Pyro4.core.Daemon", "Pyro4.core.SerializedBlob", "Pyro4.util.SerpentSerializer",
-                   "Pyro4.errors.NamingError", "Pyro4.errors.__class__", "Pyro4.futures._ExceptionWrapper",
-                   "Pyro4.naming.NameServer", "builtins.ValueError", "builtins.SystemExit", "sqlite3.Error",
-                   "sqlite3.Connection", "float", "collections.OrderedDict", "exceptions.KeyboardInterrupt", ""]
+HOSTILE_CLASSES = [
+    "os.system",
+    "subprocess.Popen",
+    "builtins.eval",
+    "builtins.type",
+    "builtins.object",
+    "__main__.Thing",
+    "__builtins__.exec",
+    "test_fuzz_twins.Canary",
+    "Canary",
+    "Pyro4.core.URI",
+    "Pyro4.core.Proxy",
+    "Pyro4.core.Daemon",
+    "Pyro4.core.SerializedBlob",
+    "Pyro4.util.SerpentSerializer",
+    "Pyro4.errors.NamingError",
+    "Pyro4.errors.__class__",
+    "Pyro4.futures._ExceptionWrapper",
+    "Pyro4.naming.NameServer",
+    "builtins.ValueError",
+    "builtins.SystemExit",
+    "sqlite3.Error",
+    "sqlite3.Connection",
+    "float",
+    "collections.OrderedDict",
+    "exceptions.KeyboardInterrupt",
+    "",
+]
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-2 ** 63, 2 ** 63 - 1), st.floats(allow_nan=False),
-                    st.text(max_size=12))
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), st.floats(allow_nan=False), st.text(max_size=12)
+)
 
 
 @st.composite
 def class_dicts(draw, children):
     document = {"__class__": draw(st.sampled_from(HOSTILE_CLASSES))}
-    for field in draw(st.sets(st.sampled_from(["__exception__", "args", "attributes", "state", "value",
-                                               "exception", "items"]), max_size=4)):
+    for field in draw(
+        st.sets(
+            st.sampled_from(["__exception__", "args", "attributes", "state", "value", "exception", "items"]), max_size=4
+        )
+    ):
         document[field] = draw(children)
     return document
 
 
-documents = st.recursive(scalars, lambda children: st.one_of(
-    st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4),
-    class_dicts(children)), max_leaves=12)
+documents = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.text(max_size=8), children, max_size=4),
+        class_dicts(children),
+    ),
+    max_leaves=12,
+)
 
 
 def raw_encodings(document):
@@ -204,8 +258,10 @@ def raw_encodings(document):
     call = ["obj", "method", [document], {"k": document}]
     encoded = {
         "serpent": [serpent.dumps(document, module_in_classname=True), serpent.dumps(tuple(call))],
-        "json": [json.dumps(document).encode("utf-8"),
-                 json.dumps({"object": "obj", "method": "m", "params": [document], "kwargs": {}}).encode()],
+        "json": [
+            json.dumps(document).encode("utf-8"),
+            json.dumps({"object": "obj", "method": "m", "params": [document], "kwargs": {}}).encode(),
+        ],
     }
     try:
         encoded["marshal"] = [marshal.dumps(document), marshal.dumps(tuple(call))]
@@ -213,6 +269,7 @@ def raw_encodings(document):
         pass  # marshal cannot hold every float/int combination hypothesis makes
     if "msgpack" in oracles.available_safe_serializers():
         import msgpack
+
         encoded["msgpack"] = [msgpack.packb(document, use_bin_type=True), msgpack.packb(call, use_bin_type=True)]
     return encoded
 
@@ -229,12 +286,12 @@ def test_hostile_documents_build_nothing_arbitrary(document):
 
 
 @EXAMPLES
-@given(documents, st.integers(0, 10 ** 6), st.binary(min_size=1, max_size=4))
+@given(documents, st.integers(0, 10**6), st.binary(min_size=1, max_size=4))
 def test_mutated_documents_fail_cleanly(document, position, replacement):
     for name, payloads in raw_encodings(document).items():
         for payload in payloads:
             cut = position % (len(payload) + 1)
-            oracles.decode_outcomes(name, payload[:cut] + replacement + payload[cut + 1:])
+            oracles.decode_outcomes(name, payload[:cut] + replacement + payload[cut + 1 :])
             oracles.decode_outcomes(name, payload[:cut])
 
 
@@ -251,9 +308,12 @@ def test_deep_nesting_fails_cleanly(name, depth):
     value = []
     for _ in range(min(depth, 50)):
         value = [value]
-    payloads = {"serpent": b"# serpent utf-8 python3.2\n" + b"[" * depth + b"]" * depth,
-                "json": b"[" * depth + b"]" * depth, "msgpack": b"\x91" * depth + b"\x90",
-                "marshal": b"[\x01\x00\x00\x00" * depth + b"N"}
+    payloads = {
+        "serpent": b"# serpent utf-8 python3.2\n" + b"[" * depth + b"]" * depth,
+        "json": b"[" * depth + b"]" * depth,
+        "msgpack": b"\x91" * depth + b"\x90",
+        "marshal": b"[\x01\x00\x00\x00" * depth + b"N",
+    }
     results = oracles.decode_outcomes(name, payloads[name])
     assert len(results) == 4
     assert util.get_serializer(name).loads(util.get_serializer(name).dumps(value)) == value

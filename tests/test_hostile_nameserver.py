@@ -5,6 +5,7 @@ added, the name server's own entry intact) and clients of every accepted seriali
 list and look up. Malformed but well-typed calls are in test_naming_daemon.py; these are the
 attacks: bad frames, unreachable attributes, class tags, text no client could read back.
 """
+
 import json
 import random
 import socket
@@ -83,8 +84,9 @@ def serpent_call(method, vargs, kwargs=None):
 
 
 def json_call(method, vargs_text):
-    return ('{"object": "%s", "method": "%s", "params": %s, "kwargs": {}}'
-            % (constants.NAMESERVER_NAME, method, vargs_text)).encode("utf-8")
+    return (
+        '{"object": "%s", "method": "%s", "params": %s, "kwargs": {}}' % (constants.NAMESERVER_NAME, method, vargs_text)
+    ).encode("utf-8")
 
 
 def raised(reply):
@@ -94,19 +96,24 @@ def raised(reply):
 
 # --- text that no client could read back ---------------------------------------------------------
 
-@pytest.mark.parametrize("args,what", [
-    (("bad\ud800name", "PYRO:x@127.0.0.1:1"), "name"),
-    (("test.bad", "PYRO:x\udcff@127.0.0.1:1"), "uri"),
-    (("test.bad", "PYRO:x@127.0.0.1:1", False, ["ok", "\udfffbad"]), "metadata"),
-])
+
+@pytest.mark.parametrize(
+    "args,what",
+    [
+        (("bad\ud800name", "PYRO:x@127.0.0.1:1"), "name"),
+        (("test.bad", "PYRO:x\udcff@127.0.0.1:1"), "uri"),
+        (("test.bad", "PYRO:x@127.0.0.1:1", False, ["ok", "\udfffbad"]), "metadata"),
+    ],
+)
 def test_unencodable_text_is_refused_serpent(ns, args, what):
     with pytest.raises(errors.NamingError) as excinfo:
         ns.register(*args)
     assert str(excinfo.value) == "%s contains characters that can't be encoded as UTF-8" % what
 
 
-@pytest.mark.parametrize("vargs_text", ['["bad\\ud800", "PYRO:x@127.0.0.1:1"]',
-                                        '["test.bad", "PYRO:x@127.0.0.1:1", false, ["\\udc80"]]'])
+@pytest.mark.parametrize(
+    "vargs_text", ['["bad\\ud800", "PYRO:x@127.0.0.1:1"]', '["test.bad", "PYRO:x@127.0.0.1:1", false, ["\\udc80"]]']
+)
 def test_unencodable_text_is_refused_json(raw, vargs_text):
     error = raised(raw.call(json_call("register", vargs_text), serializer_id=2))
     assert isinstance(error, errors.NamingError) and "can't be encoded as UTF-8" in str(error)
@@ -119,8 +126,11 @@ def test_unencodable_tags_refused_by_set_metadata(ns):
 
 
 def test_uri_state_that_does_not_parse_back_is_refused(ns):
-    for state in (("PYRO", "x", None, "a b\n", -5), ("PYRO", "", None, "127.0.0.1", 1),
-                  ("NOPE", "x", None, "127.0.0.1", 1)):
+    for state in (
+        ("PYRO", "x", None, "a b\n", -5),
+        ("PYRO", "", None, "127.0.0.1", 1),
+        ("NOPE", "x", None, "127.0.0.1", 1),
+    ):
         document = {"__class__": "Pyro4.core.URI", "state": state}
         with pytest.raises(errors.PyroError, match="invalid uri"):
             ns._pyroInvoke("register", ("test.weird", document), {})
@@ -128,8 +138,21 @@ def test_uri_state_that_does_not_parse_back_is_refused(ns):
 
 # --- unreachable attributes ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["lock", "_list_prefix", "_filtered", "__init__", "__dict__",
-                                  "storage.clear", "lock.acquire", "_remove_listed", "__class__"])
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "lock",
+        "_list_prefix",
+        "_filtered",
+        "__init__",
+        "__dict__",
+        "storage.clear",
+        "lock.acquire",
+        "_remove_listed",
+        "__class__",
+    ],
+)
 def test_internals_unreachable(ns, name):
     with pytest.raises(AttributeError):
         ns._pyroInvoke(name, (), {})
@@ -138,9 +161,15 @@ def test_internals_unreachable(ns, name):
             ns._pyroInvoke(remote, (name, None) if remote == "__setattr__" else (name,), None)
 
 
-@pytest.mark.parametrize("call", [("remove", (constants.NAMESERVER_NAME,), {}),
-                                  ("remove", (), {"prefix": "Pyro"}), ("remove", (), {"regex": ".*"}),
-                                  ("remove", (), {"prefix": ""})])
+@pytest.mark.parametrize(
+    "call",
+    [
+        ("remove", (constants.NAMESERVER_NAME,), {}),
+        ("remove", (), {"prefix": "Pyro"}),
+        ("remove", (), {"regex": ".*"}),
+        ("remove", (), {"prefix": ""}),
+    ],
+)
 def test_own_entry_survives_removal(ns_daemon, ns, call):
     removed = ns._pyroInvoke(*call)
     if removed:  # a removal of everything takes the test entry too: put it back for the check
@@ -150,23 +179,34 @@ def test_own_entry_survives_removal(ns_daemon, ns, call):
 
 def test_storage_unreachable(ns_daemon, ns):
     # the sql storage answers the exposure probe with NotImplementedError, as 4.82's does
-    refusal = (AttributeError, NotImplementedError) if ns_daemon.nameserver.storage.__class__.__name__ == "SqlStorage" \
+    refusal = (
+        (AttributeError, NotImplementedError)
+        if ns_daemon.nameserver.storage.__class__.__name__ == "SqlStorage"
         else AttributeError
-    for method, vargs in (("storage", ()), ("storage.clear", ()), ("__getattr__", ("storage",)),
-                          ("__setattr__", ("storage", None))):
+    )
+    for method, vargs in (
+        ("storage", ()),
+        ("storage.clear", ()),
+        ("__getattr__", ("storage",)),
+        ("__setattr__", ("storage", None)),
+    ):
         with pytest.raises(refusal):
             ns._pyroInvoke(method, vargs, {} if vargs == () else None)
 
 
 # --- class tags and odd arguments ----------------------------------------------------------------
 
-@pytest.mark.parametrize("uri_document,error_type", [
-    ({"__class__": "os.system", "state": "x"}, errors.SerializeError),
-    ({"__class__": "Pyro4.naming.NameServer"}, errors.SerializeError),
-    ({"__class__": "__main__.Evil"}, errors.SecurityError),
-    ({"__class__": "Pyro4.core.URI", "state": 42}, errors.SerializeError),
-    ({"__class__": "Pyro4.core.URI"}, errors.SerializeError),
-])
+
+@pytest.mark.parametrize(
+    "uri_document,error_type",
+    [
+        ({"__class__": "os.system", "state": "x"}, errors.SerializeError),
+        ({"__class__": "Pyro4.naming.NameServer"}, errors.SerializeError),
+        ({"__class__": "__main__.Evil"}, errors.SecurityError),
+        ({"__class__": "Pyro4.core.URI", "state": 42}, errors.SerializeError),
+        ({"__class__": "Pyro4.core.URI"}, errors.SerializeError),
+    ],
+)
 def test_class_tags_in_register(ns_daemon, uri_document, error_type):
     client = RawClient(ns_daemon)
     try:
@@ -175,21 +215,25 @@ def test_class_tags_in_register(ns_daemon, uri_document, error_type):
         client.close()
 
 
-@pytest.mark.parametrize("vargs,kwargs", [
-    ((["a", "b"], "PYRO:x@127.0.0.1:1"), {}),
-    (("test.x", "PYRO:x@127.0.0.1:1"), {"metadata": [["unhashable"]]}),
-    (("test.x", "PYRO:x@127.0.0.1:1"), {"metadata": [{"data": "AAE=", "encoding": "base64"}]}),
-    (("test.x",), {"uri": None}),
-    (("test.x", "PYRO:x@127.0.0.1:1"), {"nosuchargument": 1}),
-    ((), {}),
-])
+@pytest.mark.parametrize(
+    "vargs,kwargs",
+    [
+        ((["a", "b"], "PYRO:x@127.0.0.1:1"), {}),
+        (("test.x", "PYRO:x@127.0.0.1:1"), {"metadata": [["unhashable"]]}),
+        (("test.x", "PYRO:x@127.0.0.1:1"), {"metadata": [{"data": "AAE=", "encoding": "base64"}]}),
+        (("test.x",), {"uri": None}),
+        (("test.x", "PYRO:x@127.0.0.1:1"), {"nosuchargument": 1}),
+        ((), {}),
+    ],
+)
 def test_odd_register_calls_store_nothing(ns, vargs, kwargs):
     with pytest.raises((TypeError, errors.PyroError)):
         ns._pyroInvoke("register", vargs, kwargs)
 
 
-@pytest.mark.parametrize("name", ["a\x00b", "new\nline", "x" * 200000, "'); DROP TABLE pyro_names; --",
-                                  "test.%_wild", "\u0101\U0001f600"])
+@pytest.mark.parametrize(
+    "name", ["a\x00b", "new\nline", "x" * 200000, "'); DROP TABLE pyro_names; --", "test.%_wild", "\u0101\U0001f600"]
+)
 def test_odd_but_valid_names_round_trip(ns, name):
     ns.register(name, "PYRO:odd@127.0.0.1:2", metadata=["t\x00ag"])
     try:
@@ -209,13 +253,17 @@ def test_bad_regexes(ns, regex):
 
 # --- bad frames ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("stage", ["first", "later"])
 def test_live_random_mutations(ns_daemon, stage):
     rng = random.Random(90 + len(stage))
     config.ONEWAY_THREADED = False  # a mutation may set the oneway flag: its call must be over when we clean up
     handshake = util.get_serializer("serpent").dumps({"handshake": "hello"})
-    base = oracles.frame_bytes(message.MSG_CONNECT, 0, 0, 1, handshake, {}) if stage == "first" else \
-        oracles.frame_bytes(message.MSG_INVOKE, 0, 1, 1, serpent_call("register", ("test.m", "PYRO:m@h:1")), {})
+    base = (
+        oracles.frame_bytes(message.MSG_CONNECT, 0, 0, 1, handshake, {})
+        if stage == "first"
+        else oracles.frame_bytes(message.MSG_INVOKE, 0, 1, 1, serpent_call("register", ("test.m", "PYRO:m@h:1")), {})
+    )
     for _ in range(30):
         client = RawClient(ns_daemon) if stage == "later" else None
         sock = client.sock if client else socket.create_connection(ns_daemon.sock.getsockname()[:2], timeout=5)
@@ -246,9 +294,18 @@ def _until_closed(sock):
     return b"".join(chunks)
 
 
-@pytest.mark.parametrize("payload,serializer_id", [(b'{"object": "Pyro.NameServer"}', 2), (b"[1, 2, 3, 4]", 2),
-                                                    (b"\xff" * 10, 3), (json.dumps([1] * 4).encode(), 2),
-                                                    (b"\x00", 1), (b"", 1), (b"", 3)])
+@pytest.mark.parametrize(
+    "payload,serializer_id",
+    [
+        (b'{"object": "Pyro.NameServer"}', 2),
+        (b"[1, 2, 3, 4]", 2),
+        (b"\xff" * 10, 3),
+        (json.dumps([1] * 4).encode(), 2),
+        (b"\x00", 1),
+        (b"", 1),
+        (b"", 3),
+    ],
+)
 def test_junk_json_and_marshal_calls(raw, payload, serializer_id):
     assert isinstance(raised(raw.call(payload, serializer_id)), oracles.DECODE_ERRORS)
 

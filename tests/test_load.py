@@ -1,6 +1,7 @@
 """Load on live servers: 200 concurrent clients on the thread-pool and the multiplex server, pool
 exhaustion, and 10,000 name server registrations and lookups from many threads. Threads and open
 file descriptors must be back to their baseline afterwards. (Longer runs: bench/soak.py.)"""
+
 import os
 import threading
 
@@ -88,6 +89,11 @@ def bound_proxies(uri, count):
     return proxies
 
 
+def echo_all(proxies, start, step):
+    for number in range(start, len(proxies), step):
+        assert proxies[number].echo(number) == number
+
+
 def release(proxies):
     for proxy in proxies:
         proxy._pyroRelease()
@@ -105,8 +111,7 @@ def test_200_concurrent_clients_thread_pool(baseline):
         try:
             # all 200 calls are inside the server at once, or the barrier would time out
             assert not run_threads(lambda index: proxies[index].gather(), CLIENTS)
-            assert not run_threads(lambda index: [proxies[n].echo(n) == n or 1 / 0
-                                                  for n in range(index, CLIENTS, 8)], 8)
+            assert not run_threads(lambda index: echo_all(proxies, index, 8), 8)
             assert len(meeting.connections) == CLIENTS
         finally:
             release(proxies)
@@ -123,6 +128,7 @@ def test_pool_exhaustion_is_denied_not_hung(baseline):
     with serving(daemon):
         held = bound_proxies(uri, 20)
         try:
+
             def attempt(index):
                 with Pyro4.Proxy(uri) as proxy:
                     proxy._pyroTimeout = 30
@@ -160,9 +166,9 @@ def test_200_clients_multiplex(baseline):
     with serving(daemon):
         proxies = bound_proxies(uri, CLIENTS)
         try:
-            assert "%d connections" % CLIENTS in repr(daemon.transportServer)
-            assert not run_threads(lambda index: [proxies[n].echo(n) == n or 1 / 0
-                                                  for n in range(index, CLIENTS, 10)], 10)
+            # (the server registers a connection just after sending its CONNECTOK)
+            assert settled(lambda: "%d connections" % CLIENTS in repr(daemon.transportServer))
+            assert not run_threads(lambda index: echo_all(proxies, index, 10), 10)
             assert len(meeting.connections) == CLIENTS
         finally:
             release(proxies)
@@ -221,8 +227,11 @@ def test_10000_name_server_entries_from_many_threads(baseline):
             assert len(ns.list(metadata_any={"t3", "t12"})) == BATCHED_EACH + SINGLE_EACH
             assert ns.remove(prefix="load.") == ENTRIES
     expected = dict(entry(thread, number) for thread in range(BATCHED_THREADS) for number in range(BATCHED_EACH))
-    expected.update(entry(thread, number) for thread in range(BATCHED_THREADS, BATCHED_THREADS + SINGLE_THREADS)
-                    for number in range(SINGLE_EACH))
+    expected.update(
+        entry(thread, number)
+        for thread in range(BATCHED_THREADS, BATCHED_THREADS + SINGLE_THREADS)
+        for number in range(SINGLE_EACH)
+    )
     assert listing == expected  # nothing lost, nothing duplicated, nothing crossed
 
 

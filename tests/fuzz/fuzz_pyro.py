@@ -11,6 +11,7 @@ Run on demand (atheris is not needed by the normal test suite)::
     pip install atheris
     cd tests && python3 fuzz/fuzz_pyro.py -atheris_runs=200000 [corpus_dir]
 """
+
 import os
 import sys
 
@@ -36,8 +37,9 @@ def test_one_input(data):
     selector, body = data[0], data[1:]
     if selector < 128:
         config.MAX_MESSAGE_SIZE = _MAX_SIZES[selector % len(_MAX_SIZES)]
-        oracles.check_recv_twins_agree(body, _REQUIRED_TYPES[selector % len(_REQUIRED_TYPES)],
-                                       _HMAC_KEYS[(selector >> 2) % len(_HMAC_KEYS)])
+        oracles.check_recv_twins_agree(
+            body, _REQUIRED_TYPES[selector % len(_REQUIRED_TYPES)], _HMAC_KEYS[(selector >> 2) % len(_HMAC_KEYS)]
+        )
     else:
         oracles.decode_outcomes(_SERIALIZERS[selector % len(_SERIALIZERS)], body)
 

@@ -4,6 +4,7 @@
 
 Nothing here imports atheris or hypothesis.
 """
+
 import contextlib
 import datetime
 import decimal
@@ -20,11 +21,23 @@ RECV_ERRORS = (errors.ProtocolError, errors.SecurityError, errors.ConnectionClos
 
 # What a safe serializer's decoder may raise: Pyro errors and the decoder libraries' documented
 # errors (serpent/ast: SyntaxError, ValueError; json: ValueError, RecursionError for deep
-# nesting; marshal: ValueError, EOFError, TypeError; msgpack: ValueError subclasses, TypeError).
-DECODE_ERRORS = (errors.PyroError, ValueError, SyntaxError, RecursionError, TypeError, EOFError)
+# nesting; marshal: ValueError, EOFError, TypeError; msgpack: ValueError subclasses, TypeError;
+# Python 3.8's parser reports deeply nested serpent as MemoryError "s_push: parser stack overflow").
+DECODE_ERRORS = (errors.PyroError, ValueError, SyntaxError, RecursionError, TypeError, EOFError, MemoryError)
 
-_PLAIN_TYPES = (type(None), bool, int, float, complex, str, bytes, bytearray, type(Ellipsis),
-                datetime.date, decimal.Decimal)  # the last two: msgpack's ext types 0x31..0x33
+_PLAIN_TYPES = (
+    type(None),
+    bool,
+    int,
+    float,
+    complex,
+    str,
+    bytes,
+    bytearray,
+    type(Ellipsis),
+    datetime.date,
+    decimal.Decimal,
+)  # the last two: msgpack's ext types 0x31..0x33
 _MARSHAL_STOPITER = StopIteration  # marshal type code "S" decodes to the class itself
 _CONTAINER_TYPES = (list, tuple, set, frozenset)
 _REBUILT_PYRO_TYPES = (core.URI, core.Proxy, core.Daemon, futures._ExceptionWrapper, util.SerializerBase)
@@ -59,7 +72,7 @@ class BufferConnection(object):
         if end > len(self.data):
             self.offset = len(self.data)
             raise errors.ConnectionClosedError("receiving: not enough data")
-        chunk = self.data[self.offset:end]
+        chunk = self.data[self.offset : end]
         self.offset = end
         return chunk
 
@@ -89,8 +102,18 @@ def recv_outcome(twin, frame, required_types=None, hmac_key=None):
             msg = message.Message.recv(conn, required_types, hmac_key=hmac_key)
         except Exception as exc:  # compared, then checked against RECV_ERRORS by the caller
             return ("error", type(exc), str(exc), conn.closed)
-    return ("ok", msg.type, msg.flags, msg.seq, msg.data_size, msg.serializer_id, msg.annotations_size,
-            dict(msg.annotations), bytes(msg.data), conn.offset)
+    return (
+        "ok",
+        msg.type,
+        msg.flags,
+        msg.seq,
+        msg.data_size,
+        msg.serializer_id,
+        msg.annotations_size,
+        dict(msg.annotations),
+        bytes(msg.data),
+        conn.offset,
+    )
 
 
 def check_recv_twins_agree(frame, required_types=None, hmac_key=None):
@@ -110,16 +133,14 @@ def frame_bytes(msg_type, flags, seq, serializer_id, data, annotations, hmac_key
     msg.data, msg.hmac_key, msg.annotations = bytes(data), hmac_key, dict(annotations)
     if hmac_key:
         msg.annotations["HMAC"] = msg.hmac()
-    return _message_py.encode_message(48, msg_type, flags, seq, serializer_id, len(msg.data), msg.annotations,
-                                      msg.data)
+    return _message_py.encode_message(48, msg_type, flags, seq, serializer_id, len(msg.data), msg.annotations, msg.data)
 
 
 def encode_outcome(twin, msg_type, flags, seq, serializer_id, data, annotations, hmac_key=None):
     """The bytes Message.to_bytes produces with this twin, or the error."""
     with using_twin(twin):
         try:
-            msg = message.Message(msg_type, data, serializer_id, flags, seq, annotations=annotations,
-                                  hmac_key=hmac_key)
+            msg = message.Message(msg_type, data, serializer_id, flags, seq, annotations=annotations, hmac_key=hmac_key)
             return ("ok", msg.to_bytes())
         except Exception as exc:
             return ("error", type(exc), str(exc))
@@ -128,9 +149,12 @@ def encode_outcome(twin, msg_type, flags, seq, serializer_id, data, annotations,
 def decode_outcomes(name, data):
     """Every way a daemon or proxy decodes a payload with serializer `name`, each checked."""
     serializer = util.get_serializer(name)
-    decoders = (serializer.loads, serializer.loadsCall,
-                lambda payload: serializer.deserializeData(payload, compressed=True),
-                lambda payload: serializer.deserializeCall(payload, compressed=True))
+    decoders = (
+        serializer.loads,
+        serializer.loadsCall,
+        lambda payload: serializer.deserializeData(payload, compressed=True),
+        lambda payload: serializer.deserializeCall(payload, compressed=True),
+    )
     results = []
     for decode in decoders:
         try:
@@ -181,7 +205,6 @@ def available_safe_serializers():
             continue  # msgpack is optional
         names.append(name)
     return names
-
 
 
 def mutate(frame, rng):
