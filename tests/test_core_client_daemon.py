@@ -2,6 +2,7 @@
 import copy
 import socket
 import threading
+import time
 import uuid
 
 import pytest
@@ -408,7 +409,17 @@ def test_stream(served):
         assert next(other) == 0
         other.close()   # oneway close_stream on the same connection
         assert proxy.add(2, 2) == 4
-        assert len(daemon.streaming_responses) == 0
+        # both closes are oneway calls, run in threads of their own (ONEWAY_THREADED): wait for them
+        assert _eventually(lambda: len(daemon.streaming_responses) == 0)
+
+
+def _eventually(condition, timeout=WAIT):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def test_stream_after_release_and_reconnect(served):

@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 import realpyro
@@ -40,6 +42,9 @@ def test_our_gateway_with_real_echoserver_and_nameserver(tool_processes):  # noq
 
 
 def test_real_gateway_with_our_echoserver_and_nameserver(tool_processes):  # noqa: F811
+    if sys.version_info >= (3, 13):
+        _check_real_gateway_cannot_start()
+        return
     ns_port = start_echo_with_nameserver(tool_processes)
     port = free_port()
     gateway = tool_processes(
@@ -60,3 +65,12 @@ def test_real_gateway_with_our_echoserver_and_nameserver(tool_processes):  # noq
     )
     gateway.wait_for_line("Pyro HTTP gateway running on ")
     _check_echo_calls("http://127.0.0.1:%d/pyro/" % port)
+
+
+def _check_real_gateway_cannot_start():
+    """4.82's gateway imports the cgi module, which Python 3.13 removed: it can't start there (our gateway
+    does not use cgi: API.md 15 [D], and the other test above runs it on 3.13)."""
+    result = subprocess.run([REAL_PYTHON, "-c", "import Pyro4.utils.httpgateway"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert result.returncode != 0
+    assert "No module named 'cgi'" in result.stderr
