@@ -183,19 +183,7 @@ class Client(object):
         return self.rest() == b""
 
     def rest(self):
-        """All the server sends until it closes the connection (a reset counts as a close)."""
-        self.sock.settimeout(5)
-        chunks = []
-        for _ in range(10000):
-            try:
-                chunk = self.sock.recv(65536)
-            except ConnectionResetError:
-                break  # the server closed with our unread bytes still queued: the kernel resets
-            assert chunk is not None
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return oracles.read_until_closed(self.sock)
 
     def close(self):
         self.sock.close()

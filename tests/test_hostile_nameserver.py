@@ -270,7 +270,7 @@ def test_live_random_mutations(ns_daemon, stage):
         try:
             sock.sendall(oracles.mutate(base, rng))
             sock.shutdown(socket.SHUT_WR)
-            oracles.parse_replies(_until_closed(sock))
+            oracles.parse_replies(oracles.read_until_closed(sock))
         finally:
             sock.close()
         _forget_all_but(ns_daemon.nameserver, ("test.known", constants.NAMESERVER_NAME))
@@ -279,19 +279,6 @@ def test_live_random_mutations(ns_daemon, stage):
 def _forget_all_but(nameserver, keep):
     # a mutation may leave a register call intact, perhaps with another name: that's a fine register
     nameserver.storage.remove_items([name for name in nameserver.list() if name not in keep])
-
-
-def _until_closed(sock):
-    chunks = []
-    for _ in range(10000):
-        try:
-            chunk = sock.recv(65536)
-        except ConnectionResetError:
-            break  # closed by the server with our unread bytes queued
-        if not chunk:
-            break
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @pytest.mark.parametrize(

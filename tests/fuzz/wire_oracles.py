@@ -234,3 +234,19 @@ def parse_replies(data, hmac_key=None):
     while conn.offset < len(data):
         replies.append(message.Message.recv(conn, _REPLY_TYPES, hmac_key=hmac_key))
     return replies
+
+
+def read_until_closed(sock, timeout=5.0):
+    """All a peer sends until it closes the connection; a reset counts as a close (a server that
+    closes with the client's unread bytes still queued makes the kernel send one)."""
+    sock.settimeout(timeout)
+    chunks = []
+    for _ in range(100000):
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
