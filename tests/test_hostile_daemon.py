@@ -757,7 +757,10 @@ def test_trickling_client_does_not_block_others_thread_server():
     assert calls == list(range(len(calls))) and len(calls) > 100
 
 
-def test_stalled_client_times_out_multiplex_server():
+@pytest.mark.parametrize("sent", [0, 10])
+def test_stalled_client_times_out_multiplex_server(sent):
+    # the multiplex server handshakes a new client at once and serves one request at a time (as
+    # 4.82): a client that stalls, even before its first byte, holds everyone up until COMMTIMEOUT
     config.SERVERTYPE = "multiplex"
     config.COMMTIMEOUT = 0.5  # the server's client sockets get it at accept time
     daemon = Pyro4.Daemon(host="127.0.0.1")
@@ -765,7 +768,7 @@ def test_stalled_client_times_out_multiplex_server():
     with serving(daemon):
         stalled = Client(daemon)
         try:
-            stalled.send(connect_frame()[:10])  # the server now waits in recv for the rest
+            stalled.send(connect_frame()[:sent])  # the server now waits in recv for the rest
             with Pyro4.Proxy(daemon.uriFor("target")) as good:
                 good._pyroTimeout = 10
                 assert good.echo("after the stall") == "after the stall"
@@ -794,3 +797,19 @@ def test_live_random_mutations(daemon, stage):
             assert len(replies) <= 1
         finally:
             c.close()
+
+
+def test_silent_connection_does_not_block_others_thread_server():
+    # a client that connects and doesn't send its CONNECT (yet); COMMTIMEOUT is 0: wait forever
+    config.SERVERTYPE = "thread"
+    daemon = Pyro4.Daemon(host="127.0.0.1")
+    daemon.register(Target(), "target")
+    with serving(daemon):
+        with socket.create_connection(daemon.sock.getsockname()[:2], timeout=5) as silent:
+            for number in range(3):
+                with Pyro4.Proxy(daemon.uriFor("target")) as good:
+                    good._pyroTimeout = 5
+                    assert good.echo(number) == number
+            silent.sendall(connect_frame())  # still served when it finally speaks
+            reply = message.Message.recv(socketutil.SocketConnection(silent, keep_open=True), None)
+            assert reply.type == message.MSG_CONNECTOK
