@@ -302,6 +302,15 @@ def scenario_wrong_hmac(proxy, options):
     return results
 
 
+def scenario_echoserver(proxy, options):
+    """Pyro's own test echo server (python -m Pyro4.test.echoserver) under either implementation."""
+    proxy._pyroBind()
+    return [sorted(proxy._pyroMethods), sorted(proxy._pyroAttrs), sorted(proxy._pyroOneway),
+            proxy.echo("hello"), describe(proxy.echo((1, 2.5, "x"))), attempt(proxy.error),
+            attempt(proxy.error_with_text), list(proxy.generator()), proxy.oneway_echo("gone"),
+            repr(proxy.nan()), repr(proxy.inf()), proxy.verbose]
+
+
 SCENARIOS = {name[len("scenario_"):]: function for name, function in globals().items() if name.startswith("scenario_")}
 
 
