@@ -43,6 +43,25 @@ def encode_header(version, msg_type, flags, seq, data_size, serializer_id, annot
     raise _protocol.header_field_error(version, msg_type, flags, seq, data_size, serializer_id, annotations_size)
 
 
+# The ASCII bytes of the keys checked so far: messages nearly always carry the same few (CORR, HMAC).
+_checked_keys = {}
+_CHECKED_KEYS_SIZE = 64
+
+
+def _key_bytes(key):
+    try:
+        key_bytes = key.encode("ascii")
+    except (AttributeError, UnicodeError):
+        raise _protocol.annotation_key_error(key) from None
+    if len(key_bytes) != 4:
+        raise _protocol.annotation_key_error(key)
+    if key.__class__ is str:
+        if len(_checked_keys) >= _CHECKED_KEYS_SIZE:
+            _checked_keys.clear()
+        _checked_keys[key] = key_bytes
+    return key_bytes
+
+
 def encode_annotations(annotations):
     """The annotation chunks for this dict, back to back, in the dict's order."""
     if not annotations:
@@ -50,12 +69,9 @@ def encode_annotations(annotations):
     parts = []
     append = parts.append
     for key, value in annotations.items():
-        try:
-            key_bytes = key.encode("ascii")
-        except (AttributeError, UnicodeError):
-            raise _protocol.annotation_key_error(key) from None
-        if len(key_bytes) != 4:
-            raise _protocol.annotation_key_error(key)
+        key_bytes = _checked_keys.get(key) if key.__class__ is str else None
+        if key_bytes is None:
+            key_bytes = _key_bytes(key)
         if value.__class__ is not bytes:
             value = _protocol.annotation_value_as_bytes(key, value)
         # an oversized value is caught below by the size of the whole block, as in the compiled twin

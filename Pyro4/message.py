@@ -58,6 +58,7 @@ FLAGS_KEEPSERIALIZED = _protocol.FLAGS_KEEPSERIALIZED
 
 secure_compare = hmac.compare_digest
 
+_HEADER_SIZE = _protocol.HEADER_SIZE
 _PING_SERIALIZER_ID = 42  # ping payloads are raw bytes, never deserialized
 _SINGLE_READ_LIMIT = 16384  # payload size up to which annotations and payload are read together
 _JOIN_LIMIT = 65536  # payload size from which a message is sent without joining header and payload
@@ -114,12 +115,14 @@ class Message(object):
     def _write_to(self, connection):
         """Sends the bytes of to_bytes() as one write; a large payload is not copied to join it to the
         header when the connection can send the parts together (SocketConnection.send_parts)."""
-        if self.data_size < _JOIN_LIMIT or not hasattr(connection, "send_parts"):
-            connection.send(self.to_bytes())
-            return
-        head = _impl.encode_message(constants.PROTOCOL_VERSION, self.type, self.flags, self.seq,
-                                    self.serializer_id, self.data_size, self.annotations, b"")
-        connection.send_parts(head, self.data)
+        joined = self.data_size < _JOIN_LIMIT or not hasattr(connection, "send_parts")
+        frame = _impl.encode_message(constants.PROTOCOL_VERSION, self.type, self.flags, self.seq,
+                                     self.serializer_id, self.data_size, self.annotations,
+                                     self.data if joined else b"")
+        if joined:
+            connection.send(frame)
+        else:
+            connection.send_parts(frame, self.data)
 
     def send(self, connection):
         """Writes the header, the annotations (if any) and the payload with separate send calls."""
@@ -141,7 +144,7 @@ class Message(object):
     @classmethod
     def recv(cls, connection, requiredMsgTypes=None, hmac_key=None):
         """Reads one complete message from the connection and checks it (size, type, HMAC)."""
-        msg = _from_header(cls, connection.recv(_protocol.HEADER_SIZE), hmac_key)
+        msg = _from_header(cls, connection.recv(_HEADER_SIZE), hmac_key)
         total_size = msg.data_size + msg.annotations_size
         max_size = config.MAX_MESSAGE_SIZE
         if 0 < max_size < total_size:

@@ -34,7 +34,7 @@ def _w6(servertype):
 
 
 def _w8():
-    names = ("encode", "decode", "recv", "encode+recv", "encode hmac", "recv hmac")
+    names = ("to_bytes", "new+to_bytes", "from_header", "recv", "new+to_bytes+recv", "new+to_bytes hmac", "recv hmac")
     return [Row("W8 message %s" % name, "ns/op", False) for name in names]
 
 
