@@ -30,8 +30,9 @@ _TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
 _MSG_INVOKE_OR_PING = (message.MSG_INVOKE, message.MSG_PING)
 # results that are never iterators (their subclasses still get the full check)
-_PLAIN_RESULT_TYPES = frozenset([type(None), bool, int, float, complex, str, bytes, bytearray, list, tuple, dict,
-                                 set, frozenset])
+_PLAIN_RESULT_TYPES = frozenset(
+    [type(None), bool, int, float, complex, str, bytes, bytearray, list, tuple, dict, set, frozenset]
+)
 
 
 def _set_quickack(conn):
