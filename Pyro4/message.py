@@ -114,15 +114,15 @@ class Message(object):
 
     def _write_to(self, connection):
         """Sends the bytes of to_bytes() as one write; a large payload is not copied to join it to the
-        header when the connection can send the parts together (SocketConnection.send_parts)."""
-        joined = self.data_size < _JOIN_LIMIT or not hasattr(connection, "send_parts")
+        header when the connection can send the parts together (SocketConnection._send_parts)."""
+        joined = self.data_size < _JOIN_LIMIT or not hasattr(connection, "_send_parts")
         frame = _impl.encode_message(constants.PROTOCOL_VERSION, self.type, self.flags, self.seq,
                                      self.serializer_id, self.data_size, self.annotations,
                                      self.data if joined else b"")
         if joined:
             connection.send(frame)
         else:
-            connection.send_parts(frame, self.data)
+            connection._send_parts(frame, self.data)
 
     def send(self, connection):
         """Writes the header, the annotations (if any) and the payload with separate send calls."""

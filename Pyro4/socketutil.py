@@ -483,7 +483,7 @@ class SocketConnection(object):
     def send(self, data):
         _impl.send_data(self.sock, data)
 
-    def send_parts(self, header, payload):
+    def _send_parts(self, header, payload):
         """Send header + payload as one write, without joining a large payload to its header."""
         _impl.send_parts(self.sock, header, payload)
 
@@ -515,7 +515,7 @@ class SocketConnection(object):
             return pending
         return _impl.receive_rest(self.sock, pending, size, config.USE_MSG_WAITALL)
 
-    def has_pending_data(self):
+    def _has_pending_data(self):
         """True if bytes of a next message were already received (a selector won't report them)."""
         return bool(self._pending)
 
@@ -532,6 +532,7 @@ class SocketConnection(object):
         except (OSError, AttributeError):
             pass
         self.pyroInstances = {}
+        self._pending = b""
         self._close_tracked_resources()
 
     def _close_tracked_resources(self):

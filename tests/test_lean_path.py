@@ -125,7 +125,7 @@ def test_connection_reads_back_to_back_messages(pair):
     for number in range(5):
         msg = message.Message.recv(conn)
         assert (msg.seq, msg.data) == (number, bytes([number]) * 50)
-    assert not conn.has_pending_data()
+    assert not conn._has_pending_data()
 
 
 def test_connection_keeps_surplus_for_the_next_read(pair):
@@ -133,7 +133,7 @@ def test_connection_keeps_surplus_for_the_next_read(pair):
     right.sendall(b"".join(_frames(2)))
     conn = socketutil.SocketConnection(left)
     message.Message.recv(conn)
-    assert conn.has_pending_data()
+    assert conn._has_pending_data()
 
 
 def test_keep_open_connection_reads_only_what_is_asked(pair):
@@ -142,7 +142,7 @@ def test_keep_open_connection_reads_only_what_is_asked(pair):
     right.sendall(first + second)
     conn = socketutil.SocketConnection(left, keep_open=True)
     assert message.Message.recv(conn).seq == 0
-    assert not conn.has_pending_data()
+    assert not conn._has_pending_data()
     assert left.recv(len(second), socket.MSG_WAITALL) == second  # still there for the socket's owner
 
 

@@ -140,7 +140,7 @@ class SocketServer_Multiplex(object):
         except (KeyError, ValueError, AttributeError, RuntimeError, OSError):
             conn.close()  # a shutdown in another thread closed the selector meanwhile
             return
-        if conn.has_pending_data():
+        if conn._has_pending_data():
             self._backlog[conn] = None  # a request that came right behind the handshake
         if self.shutting_down:
             # shutdown() may have closed the clients just before this one got registered
@@ -176,7 +176,7 @@ class SocketServer_Multiplex(object):
         finally:
             self._serving = None
         if keep and not self.shutting_down:
-            if conn.has_pending_data():
+            if conn._has_pending_data():
                 self._backlog[conn] = None
             return
         try:
