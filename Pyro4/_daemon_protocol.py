@@ -342,7 +342,7 @@ class DaemonProtocol(object):
             self._send_result(conn, msg, serializer, results, message.FLAGS_BATCH)
 
     def _send_result(self, conn, msg, serializer, result, flags=0):
-        if not flags & message.FLAGS_BATCH:
+        if not flags & message.FLAGS_BATCH and result.__class__ not in _PLAIN_RESULT_TYPES:
             is_stream, result = self._streamResponse(result, conn)
             if is_stream:
                 self._send_stream_start(conn, msg, result)
