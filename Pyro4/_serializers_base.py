@@ -10,6 +10,7 @@ import logging
 import zlib
 
 from Pyro4 import errors
+from Pyro4.configuration import config
 
 log = logging.getLogger("Pyro4.util")
 
@@ -76,10 +77,22 @@ def _maybe_compress(data, compress):
 
 
 def _decompress(data):
+    # With a MAX_MESSAGE_SIZE set, the inflated payload is held to it as well: otherwise a small
+    # message could inflate to gigabytes (a zlib bomb) past the limit that the raw message obeyed.
+    limit = config.MAX_MESSAGE_SIZE
     try:
-        return zlib.decompress(data)
+        if limit <= 0:
+            return zlib.decompress(data)
+        inflater = zlib.decompressobj()
+        inflated = inflater.decompress(data, limit + 1)
     except zlib.error as x:
         raise errors.SerializeError("invalid compressed data: %s" % x) from None
+    if len(inflated) > limit:
+        raise errors.SerializeError("decompressed payload exceeds the max message size (%d)" % limit)
+    if not inflater.eof:  # the text zlib.decompress gives for this
+        raise errors.SerializeError("invalid compressed data: Error -5 while decompressing data: incomplete or "
+                                    "truncated stream")
+    return inflated
 
 
 class SerializerBase(object):

@@ -183,6 +183,25 @@ def test_bad_compressed_data():
         ser("json").deserializeCall(b"not zlib", compressed=True)
 
 
+@pytest.mark.parametrize("limit", [0, 10 ** 6])
+def test_truncated_compressed_data(limit):
+    Pyro4.config.MAX_MESSAGE_SIZE = limit
+    data = zlib.compress(ser("serpent").dumps("x" * 5000))
+    with pytest.raises(errors.SerializeError, match="^invalid compressed data: .*incomplete or truncated stream"):
+        ser("serpent").deserializeData(data[:-6], compressed=True)
+
+
+def test_decompression_is_held_to_the_max_message_size():
+    bomb = zlib.compress(b"\0" * (20 * 1024 * 1024))  # 20 KiB that inflate to 20 MiB
+    Pyro4.config.MAX_MESSAGE_SIZE = 1024 * 1024
+    with pytest.raises(errors.SerializeError, match=r"^decompressed payload exceeds the max message size \(1048576\)"):
+        ser("marshal").deserializeData(bomb, compressed=True)
+    with pytest.raises(errors.SerializeError, match="exceeds the max message size"):
+        ser("serpent").deserializeCall(bomb, compressed=True)
+    text = "y" * 1000
+    assert ser("json").deserializeData(zlib.compress(ser("json").dumps(text)), compressed=True) == text
+
+
 @pytest.mark.parametrize("name", ["serpent", "json", "marshal"])
 def test_circular_structure_with_proxy_is_value_error(name):
     data = [42, "hello", Pyro4.core.Proxy("PYRO:dummy@localhost:4444")]
