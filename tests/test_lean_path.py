@@ -8,7 +8,6 @@ import pytest
 from server_helpers import SERVERTYPES, handshaken_connection, invoke_message, serving
 
 import Pyro4
-import Pyro4._socketutil_py
 from Pyro4 import message, socketutil
 from Pyro4.errors import ConnectionClosedError
 
@@ -80,17 +79,6 @@ def test_receive_rest_starts_with_the_prefix(socketutil_twin, pair, size):
     data = socketutil_twin.receive_rest(left, payload[:3], size, True)
     thread.join(5)
     assert type(data) is bytes and data == payload[:size]
-
-
-def test_receive_rest_beyond_the_preallocation_limit(pair, monkeypatch):
-    # memory then grows with what arrives; only the pure twin's limit can be lowered for the test
-    monkeypatch.setattr(Pyro4._socketutil_py, "_PREALLOCATE_LIMIT", 4)
-    left, right = pair
-    right.sendall(b"cd")
-    right.shutdown(socket.SHUT_WR)
-    with pytest.raises(ConnectionClosedError) as excinfo:
-        Pyro4._socketutil_py.receive_rest(left, b"ab", 6, False)
-    assert excinfo.value.partialData == b"abcd"
 
 
 def test_receive_rest_eof_partial_data_includes_the_prefix(socketutil_twin, pair):

@@ -117,6 +117,8 @@ class SocketServer_Multiplex(object):
         self.daemon._housekeeping()
 
     def _serve_backlog(self):
+        if not self._backlog:
+            return
         backlog, self._backlog = self._backlog, {}
         for conn in backlog:
             if self.shutting_down:
