@@ -14,7 +14,7 @@ import time
 import Pyro4
 from scenario_common import describe
 
-SERIALIZERS = {"serpent", "json", "marshal", "msgpack", "pickle"}
+SERIALIZERS = {"serpent", "json", "marshal", "msgpack", "pickle", "dill", "cloudpickle"}
 
 
 @Pyro4.expose
