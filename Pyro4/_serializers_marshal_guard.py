@@ -44,28 +44,42 @@ def _skip_text_parts(data, pos, parts):
     return pos
 
 
+# A large payload is usually a few big strings or bytes: walking its few items skips their contents
+# at once, where the header search would have to scan every byte. Only when the walk meets more
+# items than this does the search decide whether the full walk is needed.
+_QUICK_WALK_FROM_SIZE = 4096
+_QUICK_WALK_ITEMS = 256
+
+
 def check_marshal_data(data):
     """Raises SerializeError if the payload claims more items than it can hold."""
+    if len(data) >= _QUICK_WALK_FROM_SIZE and _walk(data, _QUICK_WALK_ITEMS):
+        return
     if _LARGE_SEQUENCE_HEADER.search(data) is not None:
         _walk(data)
 
 
-def _walk(data):
+def _walk(data, max_items=None):
+    """Checks every size field; False if it gave up after ``max_items`` items, else True."""
     end = len(data)
     pos = 0
     frames = [1]  # items still to read per open container; None for a dict (ends at a NULL)
+    items = 0
     while frames:
+        items += 1
+        if max_items is not None and items > max_items:
+            return False
         remaining = frames[-1]
         if remaining == 0:
             frames.pop()
             continue
         if pos >= end:
-            return  # truncated: marshal reports it
+            return True  # truncated: marshal reports it
         code = data[pos] & ~_FLAG_REF
         pos += 1
         if code == _NULL:
             if remaining is not None:
-                return  # a NULL outside a dict: marshal rejects it
+                return True  # a NULL outside a dict: marshal rejects it
             frames.pop()
             continue
         if remaining is not None:
@@ -86,7 +100,8 @@ def _walk(data):
         elif code in _TEXT_NUMBERS:
             pos = _skip_text_parts(data, pos, _TEXT_NUMBERS[code])
         else:
-            return  # unknown type code: marshal reports it
+            return True  # unknown type code: marshal reports it
+    return True
 
 
 def _check_sized(data, pos, code, frames):

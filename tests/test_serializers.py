@@ -658,6 +658,19 @@ def test_marshal_oversized_container_refused(header, claimed, prefix, suffix):
             decode(payload)
 
 
+@pytest.mark.parametrize("items", [1, 300, 5000])
+def test_marshal_oversized_container_after_large_data_refused(items):
+    # past 4 KiB the guard first walks a few items (skipping big strings), then falls back to the search
+    lead = marshal.dumps(["x" * 5000] + list(range(items)))
+    assert lead[:1] in (b"[", b"\xdb")
+    count = struct.unpack("<i", lead[1:5])[0]
+    evil = lead[:1] + struct.pack("<i", count + 1) + lead[5:] + b"(" + struct.pack("<i", 2 ** 30)
+    for decode in (ser("marshal").loads, ser("marshal").loadsCall):
+        with pytest.raises(errors.SerializeError, match="a container claims %d items" % 2 ** 30):
+            decode(evil)
+    assert ser("marshal").loads(lead)[-1] == items - 1
+
+
 def test_marshal_oversized_string_and_int_refused_by_walk():
     with pytest.raises(errors.SerializeError, match="a string claims"):
         _walk(b"s" + struct.pack("<i", 10 ** 9))
