@@ -56,8 +56,11 @@ def _operations(hmac_key):
         new_to_bytes()
         return recv()
 
-    return {"to_bytes": built.to_bytes, "new+to_bytes": new_to_bytes, "from_header": lambda: Message.from_header(header),
-            "recv": recv, "new+to_bytes+recv": both}
+    def from_header():
+        return Message.from_header(header)
+
+    return {"to_bytes": built.to_bytes, "new+to_bytes": new_to_bytes, "from_header": from_header, "recv": recv,
+            "new+to_bytes+recv": both}
 
 
 def measure(row_names, seconds):
