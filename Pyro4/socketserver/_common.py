@@ -3,6 +3,7 @@ waking a blocked server and cutting client connections at close time."""
 
 import socket
 import ssl
+import time
 
 from Pyro4 import socketutil
 from Pyro4.configuration import config
@@ -108,6 +109,25 @@ def close_unix_socket_file(sock, unixsocket):
             os.remove(unixsocket)
         except OSError:
             pass
+
+
+def close_listener(sock, unixsocket):
+    """Close a server's listening socket (errors ignored) and remove its unix socket file."""
+    if sock is None:
+        return
+    try:
+        sock.close()
+    except Exception:
+        pass
+    close_unix_socket_file(sock, unixsocket)
+
+
+def shut_down(server):
+    """A transport server's shutdown(): flag its loop, wake it from select/accept, let it notice, close."""
+    server.shutting_down = True
+    server.wakeup()
+    time.sleep(0.05)
+    server.close()
 
 
 def stop_reading(conn):

@@ -8,7 +8,6 @@ broadcast responder) can be merged into this loop with ``combine_loop``.
 import logging
 import selectors
 import socket
-import time
 
 from Pyro4 import errors, socketutil
 from Pyro4.configuration import config
@@ -220,21 +219,13 @@ class SocketServer_Multiplex(object):
         _common.wake_server(self.sock, self.locationStr)
 
     def shutdown(self):
-        self.shutting_down = True
-        self.wakeup()
-        time.sleep(0.05)
-        self.close()
+        _common.shut_down(self)
 
     def close(self):
         log.debug("closing socketserver")
         self._backlog = {}
         self._close_clients()
-        if self.sock is not None:
-            try:
-                self.sock.close()
-            except Exception:
-                pass
-            _common.close_unix_socket_file(self.sock, self._unixsocket)
+        _common.close_listener(self.sock, self._unixsocket)
         self.sock = None
         if self.selector is not None:
             self.selector.close()

@@ -208,10 +208,7 @@ class SocketServer_Threadpool(object):
         _common.wake_server(self.sock, self.locationStr)
 
     def shutdown(self):
-        self.shutting_down = True
-        self.wakeup()
-        time.sleep(0.05)
-        self.close()
+        _common.shut_down(self)
 
     def close(self):
         if self.housekeeper is not None:
@@ -222,12 +219,7 @@ class SocketServer_Threadpool(object):
         if self._selector is not None:
             self._selector.close()
             self._selector = None
-        if self.sock is not None:
-            try:
-                self.sock.close()
-            except Exception:
-                pass
-            _common.close_unix_socket_file(self.sock, self._unixsocket)
+        _common.close_listener(self.sock, self._unixsocket)
         self.sock = None
         self._disconnect_clients()
         if self.pool is not None:
