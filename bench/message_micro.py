@@ -9,6 +9,11 @@ is an INVOKE with a 16-byte CORR annotation (as every proxy call sends) and a sm
     recv           Message.recv() of the whole frame from an in-memory connection
     new+to_bytes+recv  one call's worth of message work on both sides
     new+to_bytes hmac, recv hmac: the same with an HMAC key (HMAC-SHA1 computed and checked)
+
+Run on its own, it is the driver (run.py) limited to these rows: ours compiled, ours pure and real
+Pyro4 4.82 (its venv from tests/interop/realpyro.py, or PYRO4_482_PYTHON), ratios from one run:
+
+    python3 bench/message_micro.py [--quick] [--rounds N] [--seconds S] [--impls cython,pure,4.82] [--real-python PATH]
 """
 import timing
 
@@ -70,3 +75,11 @@ def measure(row_names, seconds):
     operations["W8 message new+to_bytes hmac"] = keyed["new+to_bytes"]
     operations["W8 message recv hmac"] = keyed["recv"]
     return dict((name, timing.seconds_per_op(operations[name], seconds) * 1e9) for name in row_names)
+
+
+if __name__ == "__main__":
+    import sys
+
+    import run
+
+    run.main(["--only", "W8*"] + sys.argv[1:])

@@ -1,6 +1,7 @@
 """Benchmark driver: our Pyro4 (compiled and pure) against real Pyro4 4.82, one table of ratios.
 
     python3 bench/run.py [--quick] [--rounds N] [--seconds S] [--only PATTERN ...] [--impls cython,pure,4.82]
+                         [--real-python PATH]
 
 For every round, every workload group (see workloads.py) and every implementation in turn, a server
 process and a client process are started on loopback; rounds interleave the implementations
@@ -170,7 +171,11 @@ def _arguments(argv):
                         help="run only rows matching this fnmatch pattern (repeatable)")
     parser.add_argument("--impls", default=",".join(IMPLEMENTATIONS),
                         help="comma-separated subset of %s" % ",".join(IMPLEMENTATIONS))
+    parser.add_argument("--real-python", metavar="PATH",
+                        help="python of a venv with real Pyro4 4.82 (default: build one, tests/interop/realpyro.py)")
     args = parser.parse_args(argv)
+    if args.real_python:
+        os.environ["PYRO4_482_PYTHON"] = args.real_python  # realpyro.real_python() takes it from there
     args.rounds = args.rounds or (1 if args.quick else 5)
     args.seconds = args.seconds or (0.1 if args.quick else 1.0)
     args.impls = [name.strip() for name in args.impls.split(",") if name.strip()]
