@@ -1,7 +1,7 @@
 """Benchmark driver: our Pyro4 (compiled and pure) against real Pyro4 4.82, one table of ratios.
 
     python3 bench/run.py [--quick] [--rounds N] [--seconds S] [--only PATTERN ...] [--impls cython,pure,4.82]
-                         [--real-python PATH]
+                         [--installed] [--real-python PATH]
 
 For every round, every workload group (see workloads.py) and every implementation in turn, a server
 process and a client process are started on loopback; rounds interleave the implementations
@@ -44,12 +44,24 @@ def _clean_env():
     return dict((k, v) for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYRO")))
 
 
+# Ours is the checkout (first on PYTHONPATH) unless --installed says: the package installed for this python.
+_ours = {"installed": False, "package": os.path.join(CHECKOUT, "Pyro4")}
+
+
+def _use_installed_package():
+    where = subprocess.run([sys.executable, "-c", "import os, Pyro4; print(os.path.dirname(Pyro4.__file__))"],
+                           env=_clean_env(), cwd=tempfile.gettempdir(), stdout=subprocess.PIPE,
+                           universal_newlines=True, check=True)
+    _ours.update(installed=True, package=where.stdout.strip())
+
+
 def implementation(name):
     """(python, environment) of one implementation."""
     env = _clean_env()
     if name == BASELINE:
         return _real_python(), env
-    env["PYTHONPATH"] = CHECKOUT
+    if not _ours["installed"]:
+        env["PYTHONPATH"] = CHECKOUT
     if name == "pure":
         env["PYRO4_NO_CYTHON"] = "1"
     return sys.executable, env
@@ -57,7 +69,7 @@ def implementation(name):
 
 def check_identity(name, identity):
     """Fails loudly when a process imported another Pyro4 than the one it was started for."""
-    ours = identity["file"].startswith(os.path.join(CHECKOUT, "Pyro4") + os.sep)
+    ours = identity["file"].startswith(_ours["package"] + os.sep)
     expected = {"cython": ours and identity["twins"] == "cython",
                 "pure": ours and identity["twins"] == "python",
                 BASELINE: not ours and identity["version"] == "4.82" and identity["twins"] is None}
@@ -171,6 +183,8 @@ def _arguments(argv):
                         help="run only rows matching this fnmatch pattern (repeatable)")
     parser.add_argument("--impls", default=",".join(IMPLEMENTATIONS),
                         help="comma-separated subset of %s" % ",".join(IMPLEMENTATIONS))
+    parser.add_argument("--installed", action="store_true",
+                        help="ours = the Pyro4 installed for this python, not the checkout")
     parser.add_argument("--real-python", metavar="PATH",
                         help="python of a venv with real Pyro4 4.82 (default: build one, tests/interop/realpyro.py)")
     args = parser.parse_args(argv)
@@ -187,6 +201,8 @@ def _arguments(argv):
 
 def main(argv=None):
     args = _arguments(argv)
+    if args.installed:
+        _use_installed_package()
     selection = _selected(args.only)
     if not selection:
         raise SystemExit("no workload matches %s" % args.only)
