@@ -218,6 +218,27 @@ class TestThreadpoolServer:
             first.sendall(b"more")
             assert first.recv(4) == b"more"
 
+    def test_client_accepted_after_the_pool_closed_is_closed_not_leaked(self):
+        # a close() in another thread may end the pool between the accept and the hand-over
+        server = SocketServer_Threadpool()
+        server.init(FakeDaemon(), "127.0.0.1", 0)
+        try:
+            server.pool.close()
+            with _connect(server) as client:
+                server.events([server.sock])
+                assert recv_all(client) == b""
+        finally:
+            server.close()
+
+    def test_pool_hands_jobs_over_before_a_concurrent_close(self):
+        pool = Pool()
+        ran = threading.Event()
+        try:
+            pool.process(ran.set)
+        finally:
+            pool.close()
+        assert ran.wait(5)
+
     def test_housekeeper_calls_daemon(self):
         config.POLLTIMEOUT = 0.05
         daemon = FakeDaemon()

@@ -109,7 +109,9 @@ class Pool(object):
             else:
                 raise NoFreeWorkersError("no free workers available, increase thread pool size")
             self.busy.add(worker)
-        worker.process(job)
+            # handed over under the lock: a close() in between would queue the worker's stop first,
+            # and the job (with its client connection) would never run
+            worker.process(job)
         log.debug("worker counts: %d busy, %d idle", len(self.busy), len(self.idle))
 
     def notify_done(self, worker):

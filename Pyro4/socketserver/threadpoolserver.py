@@ -14,7 +14,7 @@ from Pyro4 import errors, socketutil
 from Pyro4.configuration import config
 from Pyro4.socketserver import _common
 from Pyro4.socketserver.multiplexserver import selectors
-from Pyro4.socketserver.threadpool import NoFreeWorkersError, Pool
+from Pyro4.socketserver.threadpool import NoFreeWorkersError, Pool, PoolError
 
 log = logging.getLogger("Pyro4.threadpoolserver")
 
@@ -188,10 +188,15 @@ class SocketServer_Threadpool(object):
             return
         log.debug("connected %s", caddr)
         job = ClientConnectionJob(csock, caddr, self.daemon, self)
+        pool = self.pool
         try:
-            self.pool.process(job)
+            if pool is None:
+                raise PoolError("the server was closed")
+            pool.process(job)
         except NoFreeWorkersError:
             job.denyConnection(DENIED_NO_WORKERS)
+        except PoolError:
+            job.csock.close()  # a concurrent close() ended the pool: nobody will serve this client
 
     def combine_loop(self, server):
         raise TypeError("You can't use the loop combiner on the threadpool server type")
