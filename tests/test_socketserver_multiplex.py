@@ -95,6 +95,9 @@ class TestMultiplexServer:
                 sock.sendall(b"comb")
                 assert sock.recv(4) == b"comb"
             assert other_daemon.handshakes
+            # the combined loop must see the client go and close its connection before the test
+            # takes `other` apart (its connection is no longer `server`'s to close)
+            assert other_daemon.disconnected.wait(5)
         finally:
             server.selector.unregister(other.sock)
             other.sock.close()
