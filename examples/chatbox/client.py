@@ -27,7 +27,7 @@ class Ears(object):
             self.condition.wait_for(lambda: self.from_others >= count, timeout)
 
 
-def talk(chatter):
+def talk(chatter, ears, demo):
     said = 0
     for line in sys.stdin:
         line = line.strip()
@@ -36,6 +36,10 @@ def talk(chatter):
         if line:
             chatter.say(line)
             said += 1
+            if demo:
+                # messages travel as oneway calls, each in a thread of its own, so they may overtake
+                # each other: in the demo each line waits for its answer, for output in a fixed order
+                ears.wait_for(said, 5.0)
     return said
 
 
@@ -43,14 +47,12 @@ def main():
     parser = argparse.ArgumentParser(description="chat client")
     parser.add_argument("--nick", default="guest", help="nickname")
     parser.add_argument("--channel", default="lobby", help="channel to join")
-    parser.add_argument("--demo", action="store_true", help="wait for the others' answers before leaving")
+    parser.add_argument("--demo", action="store_true", help="wait for an answer to each line (a fixed order of output)")
     options = parser.parse_args()
     ears = Ears(options.nick)
     with Chatter(options.nick, options.channel, ears) as chatter:
         print("joined %s; members: %s" % (options.channel, ", ".join(chatter.members)), flush=True)
-        said = talk(chatter)
-        if options.demo:
-            ears.wait_for(said, 5.0)
+        talk(chatter, ears, options.demo)
     print("left the chat")
 
 
