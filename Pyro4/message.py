@@ -63,7 +63,6 @@ _PING_SERIALIZER_ID = 42  # ping payloads are raw bytes, never deserialized
 _SINGLE_READ_LIMIT = 16384  # payload size up to which annotations and payload are read together
 _JOIN_LIMIT = 65536  # payload size from which a message is sent without joining header and payload
 _new_instance = object.__new__
-_HMAC_SIZE = 20  # HMAC-SHA1
 _HMAC_BLOCK_SIZE = 64  # SHA1 block size
 _INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
 _OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
@@ -88,17 +87,10 @@ class Message(object):
         self.data_size = len(databytes)
         self.serializer_id = serializer_id
         self.hmac_key = hmac_key
-        if annotations:
-            self.annotations = dict(annotations)
-            if hmac_key:
-                self.annotations["HMAC"] = self.hmac()  # computed last: it covers the other annotations
-            self.annotations_size = _impl.annotations_size(self.annotations)
-        else:
-            self.annotations = {}
-            self.annotations_size = 0
-            if hmac_key:
-                self.annotations["HMAC"] = self.hmac()
-                self.annotations_size = _protocol.CHUNK_HEADER_SIZE + _HMAC_SIZE
+        self.annotations = dict(annotations) if annotations else {}
+        if hmac_key:
+            self.annotations["HMAC"] = self.hmac()  # computed last: it covers the other annotations
+        self.annotations_size = _impl.annotations_size(self.annotations) if self.annotations else 0
         max_size = config.MAX_MESSAGE_SIZE
         if 0 < max_size < self.data_size + self.annotations_size:
             raise _protocol.message_too_large(self.data_size + self.annotations_size, max_size)
