@@ -30,6 +30,11 @@ if not hasattr(socket, "SOL_TCP"):
 # How much a small read may receive beyond what it needs: the rest of a small message (and
 # possibly the next ones of a client that doesn't wait for replies) comes along in the same syscall.
 _READ_AHEAD = 65536
+# After a read of more than _READ_AHEAD bytes (a large payload) the next message is probably large
+# too, so this many reads (its header and annotations) are exact: its payload then arrives whole in
+# one receive instead of after a read-ahead prefix that has to be joined to it, which in the pure
+# twin is a copy and a second buffer of the payload's size.
+_EXACT_READS_AFTER_LARGE = 2
 # "leave the socket timeout alone": the same marker the standard library uses for this purpose
 _DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT
 _IP_FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6, 0: socket.AF_UNSPEC}
@@ -467,6 +472,7 @@ class SocketConnection(object):
         self.tracked_resources = weakref.WeakSet()
         self.keep_open = keep_open
         self._pending = b""  # received ahead of the message being read (see recv)
+        self._exact_reads = 0  # small reads left that don't read ahead (see _EXACT_READS_AFTER_LARGE)
 
     def __del__(self):
         if hasattr(self, "sock"):
@@ -492,17 +498,22 @@ class SocketConnection(object):
 
         A small read takes whatever else has arrived as well (up to _READ_AHEAD bytes) and keeps
         the surplus for the next reads, so a whole small message costs one recv syscall instead of
-        two. Not on a keep_open socket: that one belongs to the caller, who may read it afterwards.
+        two. Not on a keep_open socket: that one belongs to the caller, who may read it afterwards,
+        and not right after a large read (see _EXACT_READS_AFTER_LARGE).
         """
         pending = self._pending
         if pending and size > 0:
             return self._recv_pending(pending, size)
         if 0 < size <= _READ_AHEAD and not self.keep_open:
-            data = _impl.receive_ahead(self.sock, size, _READ_AHEAD)
-            if len(data) > size:
-                self._pending = data[size:]
-                return data[:size]
-            return data
+            if not self._exact_reads:
+                data = _impl.receive_ahead(self.sock, size, _READ_AHEAD)
+                if len(data) > size:
+                    self._pending = data[size:]
+                    return data[:size]
+                return data
+            self._exact_reads -= 1
+        elif size > _READ_AHEAD:
+            self._exact_reads = _EXACT_READS_AFTER_LARGE
         return _impl.receive_data(self.sock, size, config.USE_MSG_WAITALL)
 
     def _recv_pending(self, pending, size):
@@ -513,6 +524,8 @@ class SocketConnection(object):
         self._pending = b""
         if have == size:
             return pending
+        if size > _READ_AHEAD:
+            self._exact_reads = _EXACT_READS_AFTER_LARGE
         return _impl.receive_rest(self.sock, pending, size, config.USE_MSG_WAITALL)
 
     def _has_pending_data(self):
