@@ -29,6 +29,9 @@ _LAZY_DICT_ITERATORS = (type(iter({})), type(iter({}.values())), type(iter({}.it
 _TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
 _MSG_INVOKE_OR_PING = (message.MSG_INVOKE, message.MSG_PING)
+_MSG_PING = message.MSG_PING
+_FLAGS_ONEWAY = message.FLAGS_ONEWAY
+_FLAGS_BATCH = message.FLAGS_BATCH
 # results that are never iterators (their subclasses still get the full check)
 _PLAIN_RESULT_TYPES = frozenset(
     [type(None), bool, int, float, complex, str, bytes, bytearray, list, tuple, dict, set, frozenset]
@@ -263,20 +266,21 @@ class DaemonProtocol(object):
         transport then closes the connection."""
         msg = message.Message.recv(conn, _MSG_INVOKE_OR_PING, hmac_key=self._pyroHmacKey)
         is_callback = False
+        flags = msg.flags
         try:
             core.current_context.correlation_id = _correlation_id(msg.annotations)
             if config.LOGWIRE:
                 core._log_wiredata(log, "daemon wiredata received", msg)
-            if msg.type == message.MSG_PING:
-                self._send_reply(conn, message.MSG_PING, b"pong", msg.serializer_id, 0, msg.seq)
+            if msg.type == _MSG_PING:
+                self._send_reply(conn, _MSG_PING, b"pong", msg.serializer_id, 0, msg.seq)
                 return
-            if msg.flags & message.FLAGS_ONEWAY and _TCP_QUICKACK is not None:
+            if flags & _FLAGS_ONEWAY and _TCP_QUICKACK is not None:
                 _set_quickack(conn)
             if msg.serializer_id not in self._accepted_ids:
                 raise errors.SerializeError("message used serializer that is not accepted: %d" % msg.serializer_id)
             serializer = util.get_serializer_by_id(msg.serializer_id)
             obj, method, vargs, kwargs = self._decode_request(conn, msg, serializer)
-            if msg.flags & message.FLAGS_BATCH:
+            if flags & _FLAGS_BATCH:
                 self._run_batch(conn, msg, serializer, obj, vargs)
                 return
             if method == "__getattr__":
@@ -286,11 +290,11 @@ class DaemonProtocol(object):
             else:
                 method = util.getAttribute(obj, method)
                 is_callback = getattr(method, "_pyroCallback", False)
-                if msg.flags & message.FLAGS_ONEWAY and config.ONEWAY_THREADED and not self._is_own_object(obj):
+                if flags & _FLAGS_ONEWAY and config.ONEWAY_THREADED and not self._is_own_object(obj):
                     self._oneway_starter.start(_OnewayCallThread(method, vargs, kwargs or {}))
                     return
-                result = method(*vargs, **(kwargs or {}))
-            if not msg.flags & message.FLAGS_ONEWAY:
+                result = method(*vargs, **kwargs) if kwargs else method(*vargs)
+            if not flags & _FLAGS_ONEWAY:
                 self._send_result(conn, msg, serializer, result)
         except Exception as x:
             self._request_failed(conn, msg, x, is_callback)
@@ -353,9 +357,13 @@ class DaemonProtocol(object):
         self._send_reply(conn, message.MSG_RESULT, data, serializer.serializer_id, flags, msg.seq)
 
     def _send_reply(self, conn, msgtype, data, serializer_id, flags, seq):
-        reply = message.Message(
-            msgtype, data, serializer_id, flags, seq, annotations=self._reply_annotations(), hmac_key=self._pyroHmacKey
-        )
+        annotations = self._reply_annotations()
+        if not (self._pyroHmacKey or config.LOGWIRE):
+            # the usual reply: encoded directly, without a Message object
+            message._send_encoded(conn, *message._encode_plain(msgtype, data, serializer_id, flags, seq, annotations))
+            return
+        reply = message.Message(msgtype, data, serializer_id, flags, seq, annotations=annotations,
+                                hmac_key=self._pyroHmacKey)
         if config.LOGWIRE:
             core._log_wiredata(log, "daemon wiredata sending", reply)
         reply._write_to(conn)

@@ -217,14 +217,19 @@ class MarshalSerializer(SerializerBase):
                          tuple, set, frozenset, list, dict)
 
     def dumpsCall(self, obj, method, vargs, kwargs):
-        # only the top level of each argument is converted, as in 4.82
-        vargs = [self.convert_obj_into_marshallable(value) for value in vargs]
-        if kwargs is not None:  # None for attribute access and batches (4.82's client crashes there)
-            kwargs = {key: self.convert_obj_into_marshallable(value) for key, value in kwargs.items()}
+        # only the top level of each argument is converted, as in 4.82; values of the exact builtin
+        # types need no conversion, which is tested inline (a call per argument costs more)
+        convert = self.convert_obj_into_marshallable
+        vargs = [value if type(value) in _MARSHAL_EXACT_TYPES else convert(value) for value in vargs]
+        if kwargs:  # None for attribute access and batches (4.82's client crashes there)
+            kwargs = {key: value if type(value) in _MARSHAL_EXACT_TYPES else convert(value)
+                      for key, value in kwargs.items()}
         return marshal.dumps((obj, method, vargs, kwargs))
 
     def dumps(self, data):
-        return marshal.dumps(self.convert_obj_into_marshallable(data))
+        if type(data) not in _MARSHAL_EXACT_TYPES:
+            data = self.convert_obj_into_marshallable(data)
+        return marshal.dumps(data)
 
     def loadsCall(self, data):
         obj, method, vargs, kwargs = _unpack_call(_marshal_loads(data))
@@ -249,6 +254,9 @@ class MarshalSerializer(SerializerBase):
     @classmethod
     def register_type_replacement(cls, object_type, replacement_function):
         pass  # marshal can't hook types, so it never autoproxies
+
+
+_MARSHAL_EXACT_TYPES = frozenset(MarshalSerializer.marshalable_types)
 
 
 class MsgpackSerializer(SerializerBase):

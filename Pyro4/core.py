@@ -490,25 +490,31 @@ class Proxy(object):
 
     def _request_annotations(self, clear_context):
         # the context's own dict is used (and then replaced), so user keys keep their order on the wire
-        annotations = current_context.annotations
-        correlation_id = current_context.correlation_id
+        ctx = current_context
+        annotations = ctx.annotations
+        correlation_id = ctx.correlation_id
+        own = self._pyroAnnotations()
+        if not (annotations or correlation_id or own):
+            return annotations  # empty: nothing to send, nothing to clear (the usual call)
         if correlation_id:
             annotations["CORR"] = correlation_id.bytes
         else:
             annotations.pop("CORR", None)
-        annotations.update(self._pyroAnnotations())
+        annotations.update(own)
         if clear_context:
-            current_context.annotations = {}
+            ctx.annotations = {}
         return annotations
 
     def _pyroInvoke(self, methodname, vargs, kwargs, flags=0, objectId=None):
         """Perform one remote call and return its result (see API.md §8.4 for the exact steps)."""
         with self._proxy_lock:
             current_context.response_annotations = {}
-            if self._pyroConnection is None:
+            connection = self._pyroConnection
+            if connection is None:
                 self._connect()
+                connection = self._pyroConnection
             serializer = util.get_serializer(self._pyroSerializer or config.SERIALIZER)
-            objectId = objectId or self._pyroConnection.objectId
+            objectId = objectId or connection.objectId
             annotations = self._request_annotations(True)
             if vargs and isinstance(vargs[0], SerializedBlob):
                 data, flags = _serialize_blob_call(serializer, objectId, methodname, vargs, kwargs, annotations,
@@ -522,14 +528,11 @@ class Proxy(object):
                 flags |= FLAGS_ONEWAY
             seq = (self._pyroSeq + 1) & 0xffff
             _set_own_attribute(self, "_pyroSeq", seq)  # skips __setattr__'s routing: once per call
-            msg = message.Message(MSG_INVOKE, data, serializer.serializer_id, flags, seq,
-                                  annotations=annotations, hmac_key=self._proxy_hmac_key)
-            del data
-            if config.LOGWIRE:
-                _log_wiredata(log, "proxy wiredata sending", msg)
+            frame, payload = self._encode_request(data, serializer.serializer_id, flags, seq, annotations)
+            del data  # don't keep a large request alive while waiting for the reply
             try:
-                msg._write_to(self._pyroConnection)
-                del msg  # don't keep a large request alive while waiting for the reply
+                message._send_encoded(connection, frame, payload)
+                del frame, payload
                 if flags & FLAGS_ONEWAY:
                     return None
                 return self._receive_result(serializer)
@@ -537,6 +540,17 @@ class Proxy(object):
                 # the stream may be out of sync now; start afresh on the next call
                 self._pyroRelease()
                 raise
+
+    def _encode_request(self, data, serializer_id, flags, seq, annotations):
+        """(frame, payload) of the request message; without HMAC or wire logging no Message object is needed."""
+        if not (self._proxy_hmac_key or config.LOGWIRE):
+            return message._encode_plain(MSG_INVOKE, data, serializer_id, flags, seq, annotations)
+        msg = message.Message(MSG_INVOKE, data, serializer_id, flags, seq, annotations=annotations,
+                              hmac_key=self._proxy_hmac_key)
+        if config.LOGWIRE:
+            _log_wiredata(log, "proxy wiredata sending", msg)
+        return message._encode_for_sending(msg.type, msg.flags, msg.seq, msg.serializer_id, msg.data_size,
+                                           msg.annotations, msg.data)
 
     def _receive_result(self, serializer):
         msg = message.Message.recv(self._pyroConnection, _RESULT_ONLY, hmac_key=self._proxy_hmac_key)

@@ -107,14 +107,8 @@ class Message(object):
     def _write_to(self, connection):
         """Sends the bytes of to_bytes() as one write; a large payload is not copied to join it to the
         header when the connection can send the parts together (SocketConnection._send_parts)."""
-        joined = self.data_size < _JOIN_LIMIT or not hasattr(connection, "_send_parts")
-        frame = _impl.encode_message(constants.PROTOCOL_VERSION, self.type, self.flags, self.seq,
-                                     self.serializer_id, self.data_size, self.annotations,
-                                     self.data if joined else b"")
-        if joined:
-            connection.send(frame)
-        else:
-            connection._send_parts(frame, self.data)
+        _send_encoded(connection, *_encode_for_sending(self.type, self.flags, self.seq, self.serializer_id,
+                                                       self.data_size, self.annotations, self.data))
 
     def send(self, connection):
         """Writes the header, the annotations (if any) and the payload with separate send calls."""
@@ -193,6 +187,35 @@ class Message(object):
             self.flags &= ~FLAGS_COMPRESSED
             self.data_size = len(self.data)
         return self
+
+
+def _encode_plain(msg_type, data, serializer_id, flags, seq, annotations):
+    """What ``Message(...)._write_to()`` sends for a message without HMAC key, as (frame, payload or
+    None): requests and replies are sent this way without building a Message object."""
+    max_size = config.MAX_MESSAGE_SIZE
+    if max_size > 0:
+        total_size = len(data) + (_impl.annotations_size(annotations) if annotations else 0)
+        if total_size > max_size:
+            raise _protocol.message_too_large(total_size, max_size)
+    return _encode_for_sending(msg_type, flags, seq, serializer_id, len(data), annotations, data)
+
+
+def _encode_for_sending(msg_type, flags, seq, serializer_id, data_size, annotations, data):
+    # a large payload stays a separate part, so it is not copied just to join it to the header
+    if data_size < _JOIN_LIMIT:
+        return _impl.encode_message(constants.PROTOCOL_VERSION, msg_type, flags, seq, serializer_id, data_size,
+                                    annotations, data), None
+    return _impl.encode_message(constants.PROTOCOL_VERSION, msg_type, flags, seq, serializer_id, data_size,
+                                annotations, b""), data
+
+
+def _send_encoded(connection, frame, payload):
+    if payload is None:
+        connection.send(frame)
+    elif hasattr(connection, "_send_parts"):
+        connection._send_parts(frame, payload)
+    else:
+        connection.send(frame + payload)
 
 
 def _from_header(cls, header, hmac_key):
