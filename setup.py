@@ -1,8 +1,9 @@
 """Build script for Pyro4 with optional Cython speedups.
 
 Three modes, chosen by environment variables (the model is PyYAML's tri-state build):
-* default: compile ``Pyro4/_message.pyx`` and ``Pyro4/_socketutil.pyx`` when Cython and a C compiler
-  work; otherwise warn and install the pure-Python package, which behaves the same, only slower;
+* default: compile ``Pyro4/_message.pyx``, ``Pyro4/_socketutil.pyx``, ``Pyro4/_serpent.pyx`` and
+  ``Pyro4/_datawalk.pyx`` when Cython and a C compiler work; otherwise warn and install the
+  pure-Python package, which behaves the same, only slower;
 * ``PYRO4_REQUIRE_CYTHON=1``: any failure to cythonize or compile is fatal (tox and CI set this, so
   a broken build can't silently test the pure twins twice);
 * ``PYRO4_NO_CYTHON_BUILD=1``: don't even try; builds a pure ``py3-none-any`` wheel.
@@ -20,7 +21,7 @@ def _flag(name):
 
 REQUIRE_CYTHON = _flag("PYRO4_REQUIRE_CYTHON")
 NO_CYTHON_BUILD = _flag("PYRO4_NO_CYTHON_BUILD")
-EXTENSION_NAMES = ("Pyro4._message", "Pyro4._socketutil")
+EXTENSION_NAMES = ("Pyro4._message", "Pyro4._socketutil", "Pyro4._serpent", "Pyro4._datawalk")
 CYTHON_DIRECTIVES = {"language_level": "3", "boundscheck": False, "wraparound": False}
 
 
@@ -50,7 +51,7 @@ class OptionalBuildExt(build_ext):
         except Exception as exc:  # Cython or compiler missing or broken: the pure twins still work
             self._give_up(exc)
         if self._failed:
-            # half a compiled pair is useless (Pyro4._speedups needs both twins): drop what was built
+            # part of the compiled twins is useless (Pyro4._speedups needs all of them): drop what was built
             self._remove_built_extensions()
 
     def build_extension(self, ext):

@@ -41,6 +41,17 @@ def socketutil_twin(request):
     return _import_twin("socketutil", request.param)
 
 
+@pytest.fixture(params=TWINS)
+def serpent_twin(request):
+    """The compiled and the pure-Python (the serpent library itself) serpent codec."""
+    return _import_twin("serpent", request.param)
+
+
+@pytest.fixture(params=TWINS)
+def datawalk_twin(request):
+    return _import_twin("datawalk", request.param)
+
+
 @pytest.fixture(autouse=True)
 def clean_config():
     """Every test starts from the default configuration and leaves no settings behind."""
