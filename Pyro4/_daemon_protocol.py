@@ -82,15 +82,18 @@ def _regular_correlation_id():
 def _quick_correlation_id():
     """The same as _regular_correlation_id, filled in directly instead of through UUID.__init__'s
     checks (which cost as much as the rest of the daemon's own per-request work)."""
-    corr = _new_object(uuid.UUID)
-    _set_slot(corr, "int", _random_bits(128) & _UUID4_KEEP | _UUID4_SET)
-    _set_slot(corr, "is_safe", _SAFE_UNKNOWN)
+    corr = _new_object(_UUID)
+    _set_int_slot(corr, _random_bits(128) & _UUID4_KEEP | _UUID4_SET)
+    _set_is_safe_slot(corr, _SAFE_UNKNOWN)
     return corr
 
 
 _random_bits = random.getrandbits  # the module's generator is reseeded in forked children
 _new_object = object.__new__
-_set_slot = object.__setattr__  # UUID objects are immutable through their own __setattr__
+_UUID = uuid.UUID
+# UUID objects are immutable through their own __setattr__: their slots are filled in directly
+_set_int_slot = getattr(getattr(_UUID, "int", None), "__set__", None)
+_set_is_safe_slot = getattr(getattr(_UUID, "is_safe", None), "__set__", None)
 _SAFE_UNKNOWN = uuid.SafeUUID.unknown
 # the RFC 4122 variant and version 4 bits, where UUID(int=..., version=4) puts them
 _UUID4_KEEP = ~((0xC000 << 48) | (0xF000 << 64))
@@ -252,9 +255,11 @@ class DaemonProtocol(object):
             annotations.update(ctx.response_annotations)
             annotations.pop("CORR", None)
             ctx.response_annotations = {}
-        if ctx.correlation_id:
-            annotations["CORR"] = ctx.correlation_id.bytes
-        annotations.update(self.annotations())
+        correlation_id = ctx.correlation_id
+        if correlation_id:
+            annotations["CORR"] = correlation_id.int.to_bytes(16, "big")  # UUID.bytes, minus its property call
+        if type(self).annotations is not core.Daemon.annotations:  # Daemon's own hook adds nothing
+            annotations.update(self.annotations())
         return annotations
 
     # --- requests ------------------------------------------------------------------------------
@@ -268,7 +273,9 @@ class DaemonProtocol(object):
         is_callback = False
         flags = msg.flags
         try:
-            core.current_context.correlation_id = _correlation_id(msg.annotations)
+            # a request without annotations (the usual one) can't carry a CORR
+            core.current_context.correlation_id = _correlation_id(msg.annotations) if msg.annotations \
+                else _new_correlation_id()
             if config.LOGWIRE:
                 core._log_wiredata(log, "daemon wiredata received", msg)
             if msg.type == _MSG_PING:

@@ -10,6 +10,7 @@ import logging
 import zlib
 
 from Pyro4 import errors
+from Pyro4._speedups import datawalk_impl as _datawalk
 from Pyro4.configuration import config
 
 log = logging.getLogger("Pyro4.util")
@@ -105,7 +106,9 @@ class SerializerBase(object):
 
     def serializeData(self, data, compress=False):
         """Serialize a value; returns (bytes, compressed?)."""
-        return _maybe_compress(self.dumps(data), compress)
+        if compress:
+            return _maybe_compress(self.dumps(data), True)
+        return self.dumps(data), False
 
     def deserializeData(self, data, compressed=False):
         """Deserialize a value from bytes, bytearray or memoryview (zlib-compressed if ``compressed``)."""
@@ -115,7 +118,9 @@ class SerializerBase(object):
 
     def serializeCall(self, obj, method, vargs, kwargs, compress=False):
         """Serialize a method call; returns (bytes, compressed?)."""
-        return _maybe_compress(self.dumpsCall(obj, method, vargs, kwargs), compress)
+        if compress:
+            return _maybe_compress(self.dumpsCall(obj, method, vargs, kwargs), True)
+        return self.dumpsCall(obj, method, vargs, kwargs), False
 
     def deserializeCall(self, data, compressed=False):
         """Deserialize a method call into (object id, method name, vargs, kwargs)."""
@@ -141,19 +146,8 @@ class SerializerBase(object):
 
     def recreate_classes(self, literal):
         """Rebuilds the objects that a decoded value describes as dicts with a "__class__" key."""
-        kind = type(literal)
-        if kind is dict:
-            if "__class__" in literal:
-                # the converter gets the dict raw, its values are not walked first
-                return self.dict_to_class(literal)
-            return {key: self.recreate_classes(value) for key, value in literal.items()}
-        if kind is list:
-            return [self.recreate_classes(value) for value in literal]
-        if kind is tuple:
-            return tuple(self.recreate_classes(value) for value in literal)
-        if kind is set:
-            return {self.recreate_classes(value) for value in literal}
-        return literal
+        # a twin (Pyro4._datawalk): this walk runs over every decoded request and result
+        return _datawalk.recreate_classes(literal, self.dict_to_class)
 
     def __eq__(self, other):
         return isinstance(other, SerializerBase) and vars(self) == vars(other)

@@ -51,7 +51,9 @@ _MARSHAL_LOADS_OPTIONS = {"allow_code": False} if sys.version_info >= (3, 13) el
 
 def _marshal_loads(data):
     check_marshal_data(data)  # marshal trusts the sizes in its input: see that module
-    return marshal.loads(data, **_MARSHAL_LOADS_OPTIONS)
+    if _MARSHAL_LOADS_OPTIONS:
+        return marshal.loads(data, **_MARSHAL_LOADS_OPTIONS)
+    return marshal.loads(data)
 
 _lazy_libraries = {}
 
@@ -217,13 +219,16 @@ class MarshalSerializer(SerializerBase):
                          tuple, set, frozenset, list, dict)
 
     def dumpsCall(self, obj, method, vargs, kwargs):
-        # only the top level of each argument is converted, as in 4.82; values of the exact builtin
-        # types need no conversion, which is tested inline (a call per argument costs more)
-        convert = self.convert_obj_into_marshallable
-        vargs = [value if type(value) in _MARSHAL_EXACT_TYPES else convert(value) for value in vargs]
+        # only the top level of each argument is converted, as in 4.82; arguments of the exact builtin
+        # types (the usual call) need no conversion, and finding that out costs less than converting
+        for value in vargs:
+            if type(value) not in _MARSHAL_EXACT_TYPES:
+                vargs = [self.convert_obj_into_marshallable(value) for value in vargs]
+                break
+        else:
+            vargs = list(vargs)
         if kwargs:  # None for attribute access and batches (4.82's client crashes there)
-            kwargs = {key: value if type(value) in _MARSHAL_EXACT_TYPES else convert(value)
-                      for key, value in kwargs.items()}
+            kwargs = {key: self.convert_obj_into_marshallable(value) for key, value in kwargs.items()}
         return marshal.dumps((obj, method, vargs, kwargs))
 
     def dumps(self, data):

@@ -6,10 +6,10 @@ accept marshal by default, so a payload with a suspiciously large tuple/list hea
 first, without building any objects: every claimed size must fit in the bytes that are left (each
 item takes at least one byte). Anything else that is malformed is left to marshal to report.
 """
-import re
 import struct
 
 from Pyro4 import errors
+from Pyro4._speedups import datawalk_impl as _datawalk
 
 _FLAG_REF = 0x80
 _NULL = ord("0")
@@ -24,11 +24,6 @@ _TEXT_NUMBERS = {ord("f"): 1, ord("x"): 2}  # float / complex as 1-byte-length-p
 _SEQUENCES = frozenset(ord(code) for code in "([<>")  # 4-byte item count, then the items
 
 _INT32 = struct.Struct("<i")
-
-# A tuple or list header ("(" or "[", with or without FLAG_REF) whose little-endian int32 item count
-# is 65536 or more. Most payloads have none, and then the (much slower) walk is not needed.
-_LARGE_SEQUENCE_HEADER = re.compile(rb"[\x28\xa8\x5b\xdb](?=[\x00-\xff]{2}(?:[\x00-\xff][\x01-\x7f]|[\x01-\xff]\x00))",
-                                    re.DOTALL)
 
 
 def _too_large(what, claimed, available):
@@ -55,7 +50,8 @@ def check_marshal_data(data):
     """Raises SerializeError if the payload claims more items than it can hold."""
     if len(data) >= _QUICK_WALK_FROM_SIZE and _walk(data, _QUICK_WALK_ITEMS):
         return
-    if _LARGE_SEQUENCE_HEADER.search(data) is not None:
+    # most payloads have no tuple/list header claiming 65536+ items, and then no walk is needed
+    if _datawalk.has_large_sequence_header(data):
         _walk(data)
 
 

@@ -493,14 +493,16 @@ class Proxy(object):
         ctx = current_context
         annotations = ctx.annotations
         correlation_id = ctx.correlation_id
-        own = self._pyroAnnotations()
+        # the hook is only called when a subclass has one: the base class's adds nothing
+        own = self._pyroAnnotations() if type(self)._pyroAnnotations is not _NO_OWN_ANNOTATIONS else None
         if not (annotations or correlation_id or own):
             return annotations  # empty: nothing to send, nothing to clear (the usual call)
         if correlation_id:
             annotations["CORR"] = correlation_id.bytes
         else:
             annotations.pop("CORR", None)
-        annotations.update(own)
+        if own:
+            annotations.update(own)
         if clear_context:
             ctx.annotations = {}
         return annotations
@@ -701,6 +703,9 @@ def _serialize_blob_call(serializer, objectId, methodname, vargs, kwargs, annota
 
 # --------------------------------------------------------------------------------------------------
 # Remote method stand-ins: plain, batched and asynchronous
+_NO_OWN_ANNOTATIONS = Proxy._pyroAnnotations
+
+
 # --------------------------------------------------------------------------------------------------
 
 class _RemoteMethod(object):
