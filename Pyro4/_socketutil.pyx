@@ -22,8 +22,8 @@ cdef int _MSG_WAITALL = getattr(socket, "MSG_WAITALL", 0)
 cdef Py_ssize_t _RECV_CHUNK = 262144
 # Largest MSG_WAITALL request: beyond it, the rest comes in chunks (same reason).
 cdef Py_ssize_t _WAITALL_CHUNK = 16 * 1024 * 1024
-# Up to this size receive_rest receives straight into the result; beyond it the memory grows with
-# what arrives (receive_data), as announced sizes can't be trusted.
+# Up to this size receive_rest, and receive_data after a short first read, receive straight into
+# the result; beyond it the memory grows with what arrives, as announced sizes can't be trusted.
 cdef Py_ssize_t _PREALLOCATE_LIMIT = 16 * 1024 * 1024
 # Below this a payload is cheaper to join to its header than to hand to sendmsg as two buffers.
 cdef Py_ssize_t _JOIN_LIMIT = 65536
@@ -113,6 +113,10 @@ def receive_data(sock, Py_ssize_t size, bint use_waitall):
         return data
     if got == 0:
         raise _common.not_enough_data_error(b"")
+    if _RECV_CHUNK < size <= _PREALLOCATE_LIMIT:
+        # a short first read of a large payload (a socket with a timeout, SSL, no MSG_WAITALL): the
+        # rest goes straight into the result instead of into chunks that are joined afterwards
+        return _filled_result(sock, data, size, 0)
     return _receive_rest(sock, size, [data], got)
 
 
@@ -147,20 +151,26 @@ def receive_rest(sock, prefix, Py_ssize_t size, bint use_waitall):
     """`size` bytes that start with the bytes `prefix`; the rest is received from `sock` straight
     into the new bytes object, so a large payload is never copied in user space."""
     cdef Py_ssize_t have = len(prefix)
-    cdef char* out
     if size <= have:
         raise _common.rest_size_error(have, size)
     if size > _PREALLOCATE_LIMIT:
         return _join_rest(sock, prefix, size, use_waitall)
     if not PyBytes_CheckExact(prefix):
         prefix = bytes(prefix)
+    return _filled_result(sock, prefix, size, _recv_flags(sock, use_waitall))
+
+
+cdef bytes _filled_result(object sock, bytes prefix, Py_ssize_t size, int flags):
+    """A new bytes object of `size` bytes: `prefix`, then the rest received from `sock` in place."""
+    cdef Py_ssize_t have = len(prefix)
+    cdef char* out
     # nobody else sees the new object before it is complete, so filling it in place is safe
     result = PyBytes_FromStringAndSize(NULL, size)
     out = PyBytes_AS_STRING(result)
     memcpy(out, PyBytes_AS_STRING(prefix), have)
     view = PyMemoryView_FromMemory(out, size, PyBUF_WRITE)
     try:
-        _fill(sock, view, have, _recv_flags(sock, use_waitall))
+        _fill(sock, view, have, flags)
     finally:
         view.release()
     return result

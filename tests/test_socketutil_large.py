@@ -3,9 +3,9 @@ next reads (header, annotations) are exact, so a following large payload arrives
 after a read-ahead prefix that would have to be joined to it. Same bytes, same errors."""
 
 import socket
-import threading
 
 import pytest
+from test_socketutil_twins import _send_in_thread
 
 from Pyro4 import socketutil
 from Pyro4.errors import ConnectionClosedError, TimeoutError
@@ -46,20 +46,6 @@ def connection(socketutil_twin, monkeypatch):
     right.close()
 
 
-def _send_in_thread(sock, data, close_after=False):
-    def run():
-        try:
-            sock.sendall(data)
-            if close_after:
-                sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass  # the reader gave up (timeout test)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
-
-
 def _header(number):
     return bytes([number]) * HEADER
 
@@ -74,7 +60,7 @@ def _calls_since(conn, start):
 
 def test_payload_after_a_large_one_arrives_whole(connection):
     conn, peer = connection
-    thread = _send_in_thread(peer, _header(1) + _payload(1) + _header(2) + _payload(2))
+    thread = _send_in_thread(peer, [_header(1) + _payload(1) + _header(2) + _payload(2)])
     assert conn.recv(HEADER) == _header(1)
     assert conn._has_pending_data()  # the first header was read ahead, as for small messages
     assert conn.recv(LARGE) == _payload(1)
@@ -90,7 +76,7 @@ def test_exact_reads_cover_header_and_annotations(connection):
     conn, peer = connection
     annotations = b"CORR" + b"c" * 20
     second = _header(2) + annotations + _payload(2)
-    thread = _send_in_thread(peer, _header(1) + _payload(1) + second)
+    thread = _send_in_thread(peer, [_header(1) + _payload(1) + second])
     assert conn.recv(HEADER) == _header(1)
     assert conn.recv(LARGE) == _payload(1)
     assert conn.recv(HEADER) == _header(2)
@@ -103,7 +89,7 @@ def test_exact_reads_cover_header_and_annotations(connection):
 def test_read_ahead_resumes_after_small_reads(connection):
     conn, peer = connection
     small = [_header(n) + b"s" * 10 for n in (2, 3)]
-    thread = _send_in_thread(peer, _header(1) + _payload(1) + b"".join(small))
+    thread = _send_in_thread(peer, [_header(1) + _payload(1) + b"".join(small)])
     conn.recv(HEADER)
     conn.recv(LARGE)
     thread.join(10)
@@ -117,7 +103,7 @@ def test_read_ahead_resumes_after_small_reads(connection):
 
 def test_large_payload_joined_to_a_read_ahead_prefix_also_counts(connection):
     conn, peer = connection
-    thread = _send_in_thread(peer, _header(1) + b"s" * 10 + _header(2) + _payload(2) + _header(3) + _payload(3))
+    thread = _send_in_thread(peer, [_header(1) + b"s" * 10 + _header(2) + _payload(2) + _header(3) + _payload(3)])
     assert conn.recv(HEADER) == _header(1)
     assert conn.recv(10) == b"s" * 10
     assert conn.recv(HEADER) == _header(2)
@@ -131,7 +117,7 @@ def test_large_payload_joined_to_a_read_ahead_prefix_also_counts(connection):
 def test_closed_in_the_middle_of_a_large_payload(connection):
     conn, peer = connection
     half = _payload(2)[: LARGE // 2]
-    thread = _send_in_thread(peer, _header(1) + _payload(1) + _header(2) + half, close_after=True)
+    thread = _send_in_thread(peer, [_header(1) + _payload(1) + _header(2) + half], close_after=True)
     conn.recv(HEADER)
     conn.recv(LARGE)
     assert conn.recv(HEADER) == _header(2)
@@ -146,7 +132,7 @@ def test_large_payloads_on_a_socket_with_timeout(connection):
     conn, peer = connection
     conn.setTimeout(10.0)
     frames = b"".join(_header(n) + _payload(n) for n in range(1, 4))
-    thread = _send_in_thread(peer, frames)
+    thread = _send_in_thread(peer, [frames])
     for number in range(1, 4):
         assert conn.recv(HEADER) == _header(number)
         assert conn.recv(LARGE) == _payload(number)
@@ -156,7 +142,7 @@ def test_large_payloads_on_a_socket_with_timeout(connection):
 def test_timeout_while_waiting_for_the_next_header(connection):
     conn, peer = connection
     conn.setTimeout(0.05)
-    thread = _send_in_thread(peer, _header(1) + _payload(1) + b"x" * 5)
+    thread = _send_in_thread(peer, [_header(1) + _payload(1) + b"x" * 5])
     conn.recv(HEADER)
     conn.recv(LARGE)
     thread.join(10)
@@ -168,7 +154,7 @@ def test_timeout_while_waiting_for_the_next_header(connection):
 def test_waitall_setting_is_followed_for_large_payloads(connection, waitall):
     socketutil.config.USE_MSG_WAITALL = waitall
     conn, peer = connection
-    thread = _send_in_thread(peer, _header(1) + _payload(1) + _header(2) + _payload(2))
+    thread = _send_in_thread(peer, [_header(1) + _payload(1) + _header(2) + _payload(2)])
     conn.recv(HEADER)
     conn.recv(LARGE)
     conn.recv(HEADER)
@@ -176,3 +162,42 @@ def test_waitall_setting_is_followed_for_large_payloads(connection, waitall):
     assert conn.recv(LARGE) == _payload(2)
     thread.join(10)
     assert _calls_since(conn, before)[0][2] == (WAITALL if waitall else 0)
+
+
+# ---- receive_data of a large payload whose first read comes back short ---------------------------
+
+
+def _pieces(data, size):
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+@pytest.mark.parametrize("waitall", [True, False])
+@pytest.mark.parametrize("timeout", [None, 10.0])
+def test_large_payload_arriving_piecemeal(socketutil_twin, timeout, waitall):
+    left, right = socket.socketpair()
+    try:
+        right.settimeout(timeout)
+        data = _payload(7, 1000003)
+        thread = _send_in_thread(left, _pieces(data, 70001), False)
+        assert socketutil_twin.receive_data(right, len(data), waitall) == data
+        thread.join(10)
+    finally:
+        left.close()
+        right.close()
+
+
+@pytest.mark.parametrize("waitall", [True, False])
+def test_large_payload_cut_short_keeps_everything_received(socketutil_twin, waitall):
+    left, right = socket.socketpair()
+    try:
+        right.settimeout(10.0)
+        data = _payload(9, 600000)
+        thread = _send_in_thread(left, _pieces(data, 50000), True)
+        with pytest.raises(ConnectionClosedError) as excinfo:
+            socketutil_twin.receive_data(right, len(data) + 100, waitall)
+        thread.join(10)
+    finally:
+        left.close()
+        right.close()
+    assert str(excinfo.value) == "receiving: not enough data"
+    assert excinfo.value.partialData == data

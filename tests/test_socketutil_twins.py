@@ -455,3 +455,28 @@ def test_receive_beyond_waitall_chunk(socketutil_twin, pair):
     finally:
         thread.join(20)
     assert received == data
+
+
+def _large_receive_outcome(twin, data, extra):
+    left, right = socket.socketpair()
+    try:
+        right.settimeout(10.0)  # a socket with a timeout: the first read comes back short
+        pieces = [data[i : i + 100000] for i in range(0, len(data), 100000)]
+        thread = _send_in_thread(left, pieces, close_after=True)
+        outcome = _outcome(twin.receive_data, right, len(data) + extra, True)
+        thread.join(10)
+        return outcome
+    finally:
+        left.close()
+        right.close()
+
+
+@pytest.mark.parametrize("extra", [-1000, 0, 1])
+def test_differential_large_receive_in_pieces(twins, extra):
+    data = bytes(range(256)) * 2734 + b"end"  # beyond the plain receive chunk: filled in place when compiled
+    outcomes = [_large_receive_outcome(twin, data, extra) for twin in twins]
+    assert outcomes[0] == outcomes[1]
+    if extra > 0:
+        assert outcomes[0] == ("error", ConnectionClosedError, "receiving: not enough data", data)
+    else:
+        assert outcomes[0] == ("value", data[: len(data) + extra])
