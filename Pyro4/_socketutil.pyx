@@ -155,15 +155,16 @@ def receive_rest(sock, prefix, Py_ssize_t size, bint use_waitall):
         raise _common.rest_size_error(have, size)
     if size > _PREALLOCATE_LIMIT:
         return _join_rest(sock, prefix, size, use_waitall)
-    if not PyBytes_CheckExact(prefix):
-        prefix = bytes(prefix)
     return _filled_result(sock, prefix, size, _recv_flags(sock, use_waitall))
 
 
-cdef bytes _filled_result(object sock, bytes prefix, Py_ssize_t size, int flags):
+cdef bytes _filled_result(object sock, object prefix, Py_ssize_t size, int flags):
     """A new bytes object of `size` bytes: `prefix`, then the rest received from `sock` in place."""
-    cdef Py_ssize_t have = len(prefix)
+    cdef Py_ssize_t have
     cdef char* out
+    if not PyBytes_CheckExact(prefix):
+        prefix = bytes(prefix)  # a socket-like object may hand out another bytes-like type
+    have = len(prefix)
     # nobody else sees the new object before it is complete, so filling it in place is safe
     result = PyBytes_FromStringAndSize(NULL, size)
     out = PyBytes_AS_STRING(result)
