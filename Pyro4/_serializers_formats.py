@@ -21,6 +21,7 @@ import uuid
 from Pyro4 import errors
 from Pyro4._serializers_base import SerializerBase
 from Pyro4._serializers_marshal_guard import check_marshal_data
+from Pyro4._speedups import serpent_impl as _serpent_codec
 from Pyro4.configuration import config
 
 try:
@@ -126,18 +127,21 @@ class SerpentSerializer(SerializerBase):
     __module__ = "Pyro4.util"
     serializer_id = 1
 
+    # the serpent twin (Pyro4._serpent) writes and parses the common values itself and hands
+    # everything else to the serpent library: the same bytes and values either way
+
     def dumpsCall(self, obj, method, vargs, kwargs):
-        return serpent.dumps((obj, method, vargs, kwargs), module_in_classname=True)
+        return _serpent_codec.dumps((obj, method, vargs, kwargs), True)
 
     def dumps(self, data):
-        return serpent.dumps(data, module_in_classname=True)
+        return _serpent_codec.dumps(data, True)
 
     def loadsCall(self, data):
-        obj, method, vargs, kwargs = _unpack_call(serpent.loads(_as_bytes(data)))
+        obj, method, vargs, kwargs = _unpack_call(_serpent_codec.loads(_as_bytes(data)))
         return obj, method, self.recreate_classes(vargs), self.recreate_classes(kwargs)
 
     def loads(self, data):
-        return self.recreate_classes(serpent.loads(_as_bytes(data)))
+        return self.recreate_classes(_serpent_codec.loads(_as_bytes(data)))
 
     @classmethod
     def register_type_replacement(cls, object_type, replacement_function):
