@@ -323,6 +323,9 @@ class DaemonProtocol(object):
             object_id, method, vargs, kwargs = serializer.deserializeCall(
                 msg.data, compressed=msg.flags & message.FLAGS_COMPRESSED
             )
+            # the payload is not needed any more: freeing a large one now lets the allocator reuse its
+            # memory for the reply, instead of every large echo faulting in fresh pages
+            msg.data = b""
         ctx = core.current_context
         ctx.client = conn
         ctx.client_sock_addr = _peer_address(conn)

@@ -21,6 +21,7 @@ import uuid
 from Pyro4 import errors
 from Pyro4._serializers_base import SerializerBase
 from Pyro4._serializers_marshal_guard import check_marshal_data
+from Pyro4._speedups import datawalk_impl as _datawalk
 from Pyro4._speedups import serpent_impl as _serpent_codec
 from Pyro4.configuration import config
 
@@ -245,7 +246,11 @@ class MarshalSerializer(SerializerBase):
         return obj, method, self.recreate_classes(vargs), self.recreate_classes(kwargs)
 
     def loads(self, data):
-        return self.recreate_classes(_marshal_loads(data))
+        # recreate_classes and _marshal_loads spelled out: this runs for every marshal result
+        check_marshal_data(data)
+        if _MARSHAL_LOADS_OPTIONS:
+            return _datawalk.recreate_classes(marshal.loads(data, **_MARSHAL_LOADS_OPTIONS), self.dict_to_class)
+        return _datawalk.recreate_classes(marshal.loads(data), self.dict_to_class)
 
     def convert_obj_into_marshallable(self, obj):
         if isinstance(obj, self.marshalable_types):

@@ -279,11 +279,13 @@ class Proxy(object):
         if name in _PROXY_OWN_ATTRIBUTES:
             # keeps copy/pickle/half-initialised proxies from connecting
             raise AttributeError(name)
-        if config.METADATA and not self._pyroMethods and not self._pyroAttrs:
+        metadata = config.METADATA
+        if metadata and not self._pyroMethods and not self._pyroAttrs:
             self._ensure_metadata()
-        if self._pyroAttrs and name in self._pyroAttrs:
+        attrs = self._pyroAttrs
+        if attrs and name in attrs:
             return self._pyroInvoke("__getattr__", (name,), None)
-        if config.METADATA and name not in self._pyroMethods:
+        if metadata and name not in self._pyroMethods:
             raise AttributeError("remote object '%s' has no exposed attribute or method '%s'" % (self._pyroUri, name))
         if self._proxy_async:
             return _AsyncRemoteMethod(self, name, self._pyroMaxRetries)
@@ -530,10 +532,17 @@ class Proxy(object):
                 flags |= FLAGS_ONEWAY
             seq = (self._pyroSeq + 1) & 0xffff
             _set_own_attribute(self, "_pyroSeq", seq)  # skips __setattr__'s routing: once per call
-            frame, payload = self._encode_request(data, serializer.serializer_id, flags, seq, annotations)
+            if self._proxy_hmac_key or config.LOGWIRE:
+                frame, payload = self._encode_request(data, serializer.serializer_id, flags, seq, annotations)
+            else:  # the usual request: no Message object needed
+                frame, payload = message._encode_plain(MSG_INVOKE, data, serializer.serializer_id, flags, seq,
+                                                       annotations)
             del data  # don't keep a large request alive while waiting for the reply
             try:
-                message._send_encoded(connection, frame, payload)
+                if payload is None:
+                    connection.send(frame)
+                else:
+                    message._send_encoded(connection, frame, payload)
                 del frame, payload
                 if flags & FLAGS_ONEWAY:
                     return None
@@ -544,9 +553,7 @@ class Proxy(object):
                 raise
 
     def _encode_request(self, data, serializer_id, flags, seq, annotations):
-        """(frame, payload) of the request message; without HMAC or wire logging no Message object is needed."""
-        if not (self._proxy_hmac_key or config.LOGWIRE):
-            return message._encode_plain(MSG_INVOKE, data, serializer_id, flags, seq, annotations)
+        """(frame, payload) of a request with HMAC or wire logging: through a Message object."""
         msg = message.Message(MSG_INVOKE, data, serializer_id, flags, seq, annotations=annotations,
                               hmac_key=self._proxy_hmac_key)
         if config.LOGWIRE:

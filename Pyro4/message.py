@@ -193,11 +193,15 @@ def _encode_plain(msg_type, data, serializer_id, flags, seq, annotations):
     """What ``Message(...)._write_to()`` sends for a message without HMAC key, as (frame, payload or
     None): requests and replies are sent this way without building a Message object."""
     max_size = config.MAX_MESSAGE_SIZE
+    data_size = len(data)
     if max_size > 0:
-        total_size = len(data) + (_impl.annotations_size(annotations) if annotations else 0)
+        total_size = data_size + (_impl.annotations_size(annotations) if annotations else 0)
         if total_size > max_size:
             raise _protocol.message_too_large(total_size, max_size)
-    return _encode_for_sending(msg_type, flags, seq, serializer_id, len(data), annotations, data)
+    if data_size < _JOIN_LIMIT:  # as in _encode_for_sending, minus a call on every small message
+        return _impl.encode_message(constants.PROTOCOL_VERSION, msg_type, flags, seq, serializer_id, data_size,
+                                    annotations, data), None
+    return _encode_for_sending(msg_type, flags, seq, serializer_id, data_size, annotations, data)
 
 
 def _encode_for_sending(msg_type, flags, seq, serializer_id, data_size, annotations, data):

@@ -21,7 +21,7 @@ import pytest
 import Pyro4
 import Pyro4._speedups
 
-COMPILED_TWINS = ("_message", "_socketutil")
+COMPILED_TWINS = ("_message", "_socketutil", "_serpent", "_datawalk")
 PACKAGE_DIR = os.path.dirname(os.path.abspath(Pyro4.__file__))
 CHECKOUT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -66,20 +66,18 @@ def test_active_twins():
 
 
 def test_selected_modules():
-    if Pyro4._speedups.ACTIVE == "cython":
-        expected = {"message": "Pyro4._message", "socketutil": "Pyro4._socketutil"}
-    else:
-        expected = {"message": "Pyro4._message_py", "socketutil": "Pyro4._socketutil_py"}
-    assert Pyro4._speedups.message_impl.__name__ == expected["message"]
-    assert Pyro4._speedups.socketutil_impl.__name__ == expected["socketutil"]
+    suffix = "" if Pyro4._speedups.ACTIVE == "cython" else "_py"
+    for twin in COMPILED_TWINS:
+        selected = getattr(Pyro4._speedups, twin.lstrip("_") + "_impl")
+        assert selected.__name__ == "Pyro4." + twin + suffix
 
 
 def test_compiled_files_present_as_expected():
     compiled = _compiled_files()
     if _flag("PYRO4_EXPECT_NO_EXTENSIONS"):
         assert compiled == {}
-        assert importlib.util.find_spec("Pyro4._message") is None
-        assert importlib.util.find_spec("Pyro4._socketutil") is None
+        for twin in COMPILED_TWINS:
+            assert importlib.util.find_spec("Pyro4." + twin) is None
     elif _flag("PYRO4_EXPECT_CYTHON"):
         assert sorted(compiled) == sorted(COMPILED_TWINS)
     else:
