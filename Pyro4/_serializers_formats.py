@@ -48,14 +48,16 @@ _MSGPACK_EXT_DATETIME = 0x32
 _MSGPACK_EXT_DATE = 0x33
 
 # Python 3.13 can refuse code objects while unmarshalling; no Pyro peer ever sends one.
-_MARSHAL_LOADS_OPTIONS = {"allow_code": False} if sys.version_info >= (3, 13) else {}
+if sys.version_info >= (3, 13):
+    def _unmarshal(data):
+        return marshal.loads(data, allow_code=False)
+else:
+    _unmarshal = marshal.loads
 
 
 def _marshal_loads(data):
     check_marshal_data(data)  # marshal trusts the sizes in its input: see that module
-    if _MARSHAL_LOADS_OPTIONS:
-        return marshal.loads(data, **_MARSHAL_LOADS_OPTIONS)
-    return marshal.loads(data)
+    return _unmarshal(data)
 
 _lazy_libraries = {}
 
@@ -241,16 +243,18 @@ class MarshalSerializer(SerializerBase):
             data = self.convert_obj_into_marshallable(data)
         return marshal.dumps(data)
 
+    # loadsCall and loads spell out _marshal_loads and recreate_classes: they run for every request and
+    # result, and each of those calls costs about as much as the decoding itself
+
     def loadsCall(self, data):
-        obj, method, vargs, kwargs = _unpack_call(_marshal_loads(data))
-        return obj, method, self.recreate_classes(vargs), self.recreate_classes(kwargs)
+        check_marshal_data(data)
+        obj, method, vargs, kwargs = _unpack_call(_unmarshal(data))
+        rebuild = self.dict_to_class
+        return obj, method, _datawalk.recreate_classes(vargs, rebuild), _datawalk.recreate_classes(kwargs, rebuild)
 
     def loads(self, data):
-        # recreate_classes and _marshal_loads spelled out: this runs for every marshal result
         check_marshal_data(data)
-        if _MARSHAL_LOADS_OPTIONS:
-            return _datawalk.recreate_classes(marshal.loads(data, **_MARSHAL_LOADS_OPTIONS), self.dict_to_class)
-        return _datawalk.recreate_classes(marshal.loads(data), self.dict_to_class)
+        return _datawalk.recreate_classes(_unmarshal(data), self.dict_to_class)
 
     def convert_obj_into_marshallable(self, obj):
         if isinstance(obj, self.marshalable_types):
