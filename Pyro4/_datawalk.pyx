@@ -32,37 +32,37 @@ def recreate_classes(literal, dict_to_class):
 
 cdef object _recreate(object literal, object dict_to_class):
     cdef type kind = type(literal)
-    if kind is list:
-        return _recreate_list(<list>literal, dict_to_class)
+    if kind is list or kind is tuple:
+        return _recreate_sequence(literal, dict_to_class, kind is list)
     if kind is dict:
         if "__class__" in <dict>literal:
             return dict_to_class(literal)
         return _recreate_dict(<dict>literal, dict_to_class)
-    if kind is tuple:
-        return _recreate_tuple(<tuple>literal, dict_to_class)
     if kind is set:
         return _recreate_set(<set>literal, dict_to_class)
     return literal
 
 
-cdef object _recreate_list(list literal, object dict_to_class):
-    for value in literal:
+cdef bint _all_plain(object items):
+    for value in items:
         if not _plain(value):
-            break
-    else:
-        return literal[:]
+            return False
+    return True
+
+
+cdef object _recreate_sequence(object literal, object dict_to_class, bint is_list):
+    if _all_plain(literal):
+        return literal[:] if is_list else literal
     Py_EnterRecursiveCall(" while recreating classes")
     try:
-        return [_recreate(value, dict_to_class) for value in literal]
+        items = [_recreate(value, dict_to_class) for value in literal]
     finally:
         Py_LeaveRecursiveCall()
+    return items if is_list else tuple(items)
 
 
 cdef object _recreate_dict(dict literal, object dict_to_class):
-    for value in literal.values():
-        if not _plain(value):
-            break
-    else:
+    if _all_plain(literal.values()):
         return literal.copy()
     Py_EnterRecursiveCall(" while recreating classes")
     try:
@@ -71,24 +71,8 @@ cdef object _recreate_dict(dict literal, object dict_to_class):
         Py_LeaveRecursiveCall()
 
 
-cdef object _recreate_tuple(tuple literal, object dict_to_class):
-    for value in literal:
-        if not _plain(value):
-            break
-    else:
-        return literal
-    Py_EnterRecursiveCall(" while recreating classes")
-    try:
-        return tuple([_recreate(value, dict_to_class) for value in literal])
-    finally:
-        Py_LeaveRecursiveCall()
-
-
 cdef object _recreate_set(set literal, object dict_to_class):
-    for value in literal:
-        if not _plain(value):
-            break
-    else:
+    if _all_plain(literal):
         return literal.copy()
     Py_EnterRecursiveCall(" while recreating classes")
     try:

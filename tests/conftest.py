@@ -29,27 +29,19 @@ def _import_twin(name, param):
     return importlib.import_module("Pyro4._{}".format(name))
 
 
-@pytest.fixture(params=TWINS)
-def message_twin(request):
-    """The compiled and the pure-Python implementation of the message hot paths."""
-    return _import_twin("message", request.param)
+def _twin_fixture(name):
+    """A fixture giving the compiled and the pure-Python twin ``Pyro4._<name>`` in turn."""
+    @pytest.fixture(params=TWINS, name=name + "_twin")
+    def twin(request):
+        return _import_twin(name, request.param)
+    return twin
 
 
-@pytest.fixture(params=TWINS)
-def socketutil_twin(request):
-    """The compiled and the pure-Python implementation of the socket hot paths."""
-    return _import_twin("socketutil", request.param)
-
-
-@pytest.fixture(params=TWINS)
-def serpent_twin(request):
-    """The compiled and the pure-Python (the serpent library itself) serpent codec."""
-    return _import_twin("serpent", request.param)
-
-
-@pytest.fixture(params=TWINS)
-def datawalk_twin(request):
-    return _import_twin("datawalk", request.param)
+# message and socket hot paths, the serpent codec (pure twin: the serpent library), the data walks
+message_twin = _twin_fixture("message")
+socketutil_twin = _twin_fixture("socketutil")
+serpent_twin = _twin_fixture("serpent")
+datawalk_twin = _twin_fixture("datawalk")
 
 
 @pytest.fixture(autouse=True)
