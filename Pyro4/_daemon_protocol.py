@@ -320,9 +320,10 @@ class DaemonProtocol(object):
             blob_info, object_id, method = _marshal_loads(msg.annotations["BLBI"])
             vargs, kwargs = (core.SerializedBlob(blob_info, msg, is_blob=True),), {}
         else:
-            object_id, method, vargs, kwargs = serializer.deserializeCall(
-                msg.data, compressed=msg.flags & message.FLAGS_COMPRESSED
-            )
+            if msg.flags & message.FLAGS_COMPRESSED:
+                object_id, method, vargs, kwargs = serializer.deserializeCall(msg.data, compressed=True)
+            else:  # what deserializeCall does uncompressed, one call less
+                object_id, method, vargs, kwargs = serializer.loadsCall(msg.data)
             # the payload is not needed any more: freeing a large one now lets the allocator reuse its
             # memory for the reply, instead of every large echo faulting in fresh pages
             msg.data = b""
@@ -361,9 +362,12 @@ class DaemonProtocol(object):
             if is_stream:
                 self._send_stream_start(conn, msg, result)
                 return
-        data, compressed = serializer.serializeData(result, config.COMPRESSION)
-        if compressed:
-            flags |= message.FLAGS_COMPRESSED
+        if config.COMPRESSION:
+            data, compressed = serializer.serializeData(result, True)
+            if compressed:
+                flags |= message.FLAGS_COMPRESSED
+        else:  # what serializeData does uncompressed, one call less
+            data = serializer.dumps(result)
         self._send_reply(conn, message.MSG_RESULT, data, serializer.serializer_id, flags, msg.seq)
 
     def _send_reply(self, conn, msgtype, data, serializer_id, flags, seq):

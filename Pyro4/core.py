@@ -519,15 +519,19 @@ class Proxy(object):
                 connection = self._pyroConnection
             serializer = util.get_serializer(self._pyroSerializer or config.SERIALIZER)
             objectId = objectId or connection.objectId
-            annotations = self._request_annotations(True)
+            annotations = current_context.annotations
+            if annotations or current_context.correlation_id or \
+                    type(self)._pyroAnnotations is not _NO_OWN_ANNOTATIONS:
+                annotations = self._request_annotations(True)  # else: nothing to send, nothing to clear
             if vargs and isinstance(vargs[0], SerializedBlob):
                 data, flags = _serialize_blob_call(serializer, objectId, methodname, vargs, kwargs, annotations,
                                                    flags)
-            else:
-                data, compressed = serializer.serializeCall(objectId, methodname, vargs, kwargs,
-                                                            compress=config.COMPRESSION)
+            elif config.COMPRESSION:
+                data, compressed = serializer.serializeCall(objectId, methodname, vargs, kwargs, compress=True)
                 if compressed:
                     flags |= FLAGS_COMPRESSED
+            else:  # what serializeCall does uncompressed, one call less
+                data = serializer.dumpsCall(objectId, methodname, vargs, kwargs)
             if methodname in self._pyroOneway:
                 flags |= FLAGS_ONEWAY
             seq = (self._pyroSeq + 1) & 0xffff
@@ -575,7 +579,10 @@ class Proxy(object):
             self._pyroResponseAnnotations(msg.annotations, msg.type)
         if self._pyroRawWireResponse:
             return msg.decompress_if_needed()
-        data = serializer.deserializeData(msg.data, compressed=msg.flags & FLAGS_COMPRESSED)
+        if msg.flags & FLAGS_COMPRESSED:
+            data = serializer.deserializeData(msg.data, compressed=True)
+        else:
+            data = serializer.loads(msg.data)  # what deserializeData does uncompressed, one call less
         if msg.flags & FLAGS_ITEMSTREAMRESULT:
             # checked before FLAGS_EXCEPTION: stream replies carry both flags
             stream_id = bytes(msg.annotations.get("STRM", b"")).decode("ascii", "replace")
