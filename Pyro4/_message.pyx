@@ -326,27 +326,44 @@ def encode_message(version, msg_type, flags, seq, serializer_id, data_size, anno
 def parse_header(header, version):
     """Checks a received 24-byte header against ``version`` and returns its fields as
     ``(msg_type, flags, seq, data_size, serializer_id, annotations_size)``."""
-    cdef const unsigned char* p
-    cdef long long ver, msg_type, flags, seq, data_size, serializer_id, ann_size, wanted
+    cdef Header h
+    cdef int status
     if not PyBytes_CheckExact(header):
         header = _protocol.header_as_bytes(header)
     if PyBytes_GET_SIZE(header) != HEADER_SIZE:
         raise _protocol.header_size_mismatch()
-    p = <const unsigned char*>PyBytes_AS_STRING(header)
-    ver = _get_u16(p + 4)
-    if memcmp(p, b"PYRO", 4) != 0 or not _version_matches(ver, version):
+    status = _unpack_header(<const unsigned char*>PyBytes_AS_STRING(header), version, &h)
+    if status == BAD_TAG_OR_VERSION:
         raise _protocol.invalid_tag_or_version()
-    msg_type = _get_u16(p + 6)
-    flags = _get_u16(p + 8)
-    seq = _get_u16(p + 10)
-    data_size = _get_i32(p + 12)
-    serializer_id = _get_u16(p + 16)
-    ann_size = _get_u16(p + 18)
-    if _get_u16(p + 22) != _checksum(msg_type, ver, data_size, ann_size, serializer_id, flags, seq):
+    if status == BAD_CHECKSUM:
         raise _protocol.header_checksum_mismatch()
-    if data_size < 0:
-        raise _protocol.negative_data_size(data_size)
-    return msg_type, flags, seq, data_size, serializer_id, ann_size
+    if status == NEGATIVE_SIZE:
+        raise _protocol.negative_data_size(h.data_size)
+    return h.msg_type, h.flags, h.seq, h.data_size, h.serializer_id, h.annotations_size
+
+
+cdef enum HeaderStatus:
+    HEADER_OK, BAD_TAG_OR_VERSION, BAD_CHECKSUM, NEGATIVE_SIZE
+
+
+cdef int _unpack_header(const unsigned char* p, object version, Header* h) except -1:
+    """Reads the 24 header bytes at p into h; returns the first problem found (as parse_header
+    checks them: tag and version, checksum, data size), or HEADER_OK."""
+    h.version = _get_u16(p + 4)
+    if memcmp(p, b"PYRO", 4) != 0 or not _version_matches(h.version, version):
+        return BAD_TAG_OR_VERSION
+    h.msg_type = _get_u16(p + 6)
+    h.flags = _get_u16(p + 8)
+    h.seq = _get_u16(p + 10)
+    h.data_size = _get_i32(p + 12)
+    h.serializer_id = _get_u16(p + 16)
+    h.annotations_size = _get_u16(p + 18)
+    if _get_u16(p + 22) != _checksum(h.msg_type, h.version, h.data_size, h.annotations_size, h.serializer_id,
+                                     h.flags, h.seq):
+        return BAD_CHECKSUM
+    if h.data_size < 0:
+        return NEGATIVE_SIZE
+    return HEADER_OK
 
 
 cdef inline bint _version_matches(long long ver, object version):
@@ -360,7 +377,7 @@ def parse_annotations(block):
     """The dict of annotations (str key -> bytes value) in a received annotation block."""
     if not PyBytes_CheckExact(block):
         block = _protocol.block_as_bytes(block)
-    return _parse_chunks(<const unsigned char*>PyBytes_AS_STRING(block), PyBytes_GET_SIZE(block))
+    return _parse_chunks(<const unsigned char*>PyBytes_AS_STRING(block), PyBytes_GET_SIZE(block), True)
 
 
 def split_body(body, annotations_size):
@@ -377,34 +394,96 @@ def split_body(body, annotations_size):
             raise _protocol.body_too_short(size, annotations_size)
     ann_size = annotations_size
     p = <const unsigned char*>PyBytes_AS_STRING(body)
-    annotations = _parse_chunks(p, ann_size)
+    annotations = _parse_chunks(p, ann_size, True)
     if ann_size == 0:
         return annotations, body
     return annotations, PyBytes_FromStringAndSize(<const char*>p + ann_size, size - ann_size)
 
 
-cdef dict _parse_chunks(const unsigned char* p, Py_ssize_t size):
+cdef object _parse_chunks(const unsigned char* p, Py_ssize_t size, bint strict):
+    """The annotations dict of the chunks at p; a malformed block raises the shared error, or gives
+    None when not strict."""
     cdef Py_ssize_t offset = 0, length
     cdef dict annotations = {}
     while offset < size:
-        if size - offset < CHUNK_SIZE:
-            raise _protocol.truncated_chunk_header(offset)
+        error = _chunk_error(p, offset, size)
+        if error is not None:
+            if strict:
+                raise error
+            return None
         length = _get_u16(p + offset + 4)
-        if offset + CHUNK_SIZE + length > size:
-            raise _protocol.chunk_overrun(offset, length)
-        key = _decode_key(p + offset, offset)
-        annotations[key] = PyBytes_FromStringAndSize(<const char*>p + offset + CHUNK_SIZE, length)
+        annotations[_decode_key(p + offset)] = PyBytes_FromStringAndSize(<const char*>p + offset + CHUNK_SIZE,
+                                                                         length)
         offset += CHUNK_SIZE + length
     return annotations
 
 
-cdef object _decode_key(const unsigned char* p, Py_ssize_t offset):
+cdef inline object _chunk_error(const unsigned char* p, Py_ssize_t offset, Py_ssize_t size):
+    """The error for the chunk at offset if it overruns the block or its key is not ASCII, else None."""
+    cdef Py_ssize_t length
     cdef int i
+    if size - offset < CHUNK_SIZE:
+        return _protocol.truncated_chunk_header(offset)
+    length = _get_u16(p + offset + 4)
+    if offset + CHUNK_SIZE + length > size:
+        return _protocol.chunk_overrun(offset, length)
     for i in range(4):
-        if p[i] >= 128:
-            raise _protocol.non_ascii_key(offset)
+        if p[offset + i] >= 128:
+            return _protocol.non_ascii_key(offset)
+    return None
+
+
+cdef object _decode_key(const unsigned char* p):
     if memcmp(p, b"CORR", 4) == 0:
         return KEY_CORR
     if memcmp(p, b"HMAC", 4) == 0:
         return KEY_HMAC
     return PyUnicode_DecodeASCII(<const char*>p, 4, NULL)
+
+
+# ---- a whole small message at once (see take_message in the pure twin) ---------------------------
+
+def take_message(buffer, version, max_size, required):
+    """``(rest, msg_type, flags, seq, data_size, serializer_id, annotations_size, annotations, data)``
+    of the message at the start of the received bytes ``buffer`` if it can be taken as is, else None
+    (see the pure twin for when)."""
+    cdef Header h
+    cdef const unsigned char* p
+    cdef Py_ssize_t size
+    cdef long long end
+    if not (PyBytes_CheckExact(buffer) and PyBytes_GET_SIZE(buffer) >= HEADER_SIZE):
+        return None
+    p = <const unsigned char*>PyBytes_AS_STRING(buffer)
+    size = PyBytes_GET_SIZE(buffer)
+    if _unpack_header(p, version, &h) != HEADER_OK:
+        return None
+    end = HEADER_SIZE + h.annotations_size + h.data_size
+    if end > size or not _within_limit(end - HEADER_SIZE, max_size) or not _accepted(h.msg_type, required):
+        return None
+    annotations = _parse_chunks(p + HEADER_SIZE, h.annotations_size, False)
+    if annotations is None:
+        return None
+    data = PyBytes_FromStringAndSize(<const char*>p + HEADER_SIZE + h.annotations_size, h.data_size)
+    rest = PyBytes_FromStringAndSize(<const char*>p + end, size - end)
+    return (rest, h.msg_type, h.flags, h.seq, h.data_size, h.serializer_id, h.annotations_size, annotations,
+            data)
+
+
+cdef inline bint _within_limit(long long total_size, object max_size):
+    # anything but an exact int as the limit is left to the step-by-step reads
+    cdef long long limit
+    if not (PyLong_CheckExact(max_size) and _as_longlong(max_size, &limit)):
+        return False
+    return limit <= 0 or total_size <= limit
+
+
+cdef bint _accepted(long long msg_type, object required):
+    if required is None:
+        return True
+    if not (type(required) is tuple or type(required) is list or type(required) is set
+            or type(required) is frozenset):
+        return False
+    try:
+        return not required or msg_type in required
+    except Exception:  # an element that cannot be compared: the step-by-step reads raise it
+        return False

@@ -7,11 +7,13 @@ parameters, never read from ``Pyro4.config`` here. The wire layout is described 
 import struct
 
 from Pyro4 import _protocol
+from Pyro4.errors import ProtocolError
 
 _HEADER = struct.Struct(_protocol.HEADER_FORMAT)
 _CHUNK_HEADER = struct.Struct(_protocol.CHUNK_HEADER_FORMAT)
 _pack_header = _HEADER.pack
 _unpack_header = _HEADER.unpack
+_unpack_header_from = _HEADER.unpack_from
 _pack_chunk_header = _CHUNK_HEADER.pack
 _unpack_chunk_header = _CHUNK_HEADER.unpack_from
 _TAG = _protocol.HEADER_TAG
@@ -122,23 +124,27 @@ def parse_annotations(block):
     """The dict of annotations (str key -> bytes value) in a received annotation block."""
     if block.__class__ is not bytes:
         block = _protocol.block_as_bytes(block)
+    return _parse_chunks(block, 0, len(block))
+
+
+def _parse_chunks(data, start, end):
+    """The annotations in data[start:end]; error offsets count from start."""
     annotations = {}
-    size = len(block)
-    offset = 0
-    while offset < size:
-        if size - offset < _CHUNK_SIZE:
-            raise _protocol.truncated_chunk_header(offset)
-        key_bytes, length = _unpack_chunk_header(block, offset)
-        start = offset + _CHUNK_SIZE
-        end = start + length
-        if end > size:
-            raise _protocol.chunk_overrun(offset, length)
+    offset = start
+    while offset < end:
+        if end - offset < _CHUNK_SIZE:
+            raise _protocol.truncated_chunk_header(offset - start)
+        key_bytes, length = _unpack_chunk_header(data, offset)
+        value_start = offset + _CHUNK_SIZE
+        value_end = value_start + length
+        if value_end > end:
+            raise _protocol.chunk_overrun(offset - start, length)
         try:
             key = key_bytes.decode("ascii")
         except UnicodeDecodeError:
-            raise _protocol.non_ascii_key(offset) from None
-        annotations[key] = block[start:end]
-        offset = end
+            raise _protocol.non_ascii_key(offset - start) from None
+        annotations[key] = data[value_start:value_end]
+        offset = value_end
     return annotations
 
 
@@ -148,4 +154,46 @@ def split_body(body, annotations_size):
         body = _protocol.block_as_bytes(body)
     if not 0 <= annotations_size <= len(body):
         raise _protocol.body_too_short(len(body), annotations_size)
-    return parse_annotations(body[:annotations_size]), body[annotations_size:]
+    return _parse_chunks(body, 0, annotations_size), body[annotations_size:]
+
+
+# The kinds of requiredMsgTypes that take_message checks itself; others go the step-by-step way.
+_TYPE_COLLECTIONS = (tuple, list, set, frozenset)
+
+
+def take_message(buffer, version, max_size, required):
+    """The message at the start of the received bytes ``buffer``, when all of it is there and it can be
+    taken as is: ``(rest, msg_type, flags, seq, data_size, serializer_id, annotations_size, annotations,
+    data)``, ``rest`` being the bytes after it.
+
+    None for anything else: a partial message, a bad header or annotations block, a message beyond
+    ``max_size`` (0 or less: no limit; not an int: left to the caller) or of a type not in ``required``
+    (None: any type; not a tuple, list or set: left to the caller). The caller then reads the message step by step with the functions
+    above, which raise the errors in the order Pyro4 checks them, so this shortcut never changes them.
+    """
+    if buffer.__class__ is not bytes or len(buffer) < _HEADER_SIZE:
+        return None
+    tag, ver, msg_type, flags, seq, data_size, serializer_id, ann_size, _, checksum_ = _unpack_header_from(buffer)
+    body_start = _HEADER_SIZE + ann_size
+    end = body_start + data_size
+    if (tag != _TAG or ver != version or end > len(buffer) or data_size < 0
+            or checksum_ != (msg_type + ver + data_size + ann_size + serializer_id + flags + seq + _MAGIC) & 0xFFFF
+            or max_size.__class__ is not int or 0 < max_size < end - _HEADER_SIZE):
+        return None
+    if required is not None:
+        if required.__class__ not in _TYPE_COLLECTIONS:
+            return None
+        try:
+            if required and msg_type not in required:
+                return None
+        except Exception:  # an element that cannot be compared: the step-by-step reads raise it
+            return None
+    if ann_size:
+        try:
+            annotations = _parse_chunks(buffer, _HEADER_SIZE, body_start)
+        except ProtocolError:
+            return None
+    else:
+        annotations = {}
+    return buffer[end:], msg_type, flags, seq, data_size, serializer_id, ann_size, annotations, buffer[body_start:end]
+

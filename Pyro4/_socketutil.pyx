@@ -51,7 +51,8 @@ cdef object _recv_retrying(object sock, Py_ssize_t size, int flags):
     cdef double pause = _common.FIRST_RETRY_PAUSE
     while True:
         try:
-            return sock.recv(size, flags)
+            # no flags argument when there are none: one argument less to parse on every read
+            return sock.recv(size, flags) if flags else sock.recv(size)
         except _socket_timeout as err:
             raise _common.receive_timeout_error() from err
         except OSError as err:

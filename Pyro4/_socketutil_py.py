@@ -44,11 +44,11 @@ def _byte_view(data):
     return view
 
 
-def _recv_retrying(sock, size, flags):
-    pause = _common.FIRST_RETRY_PAUSE
+def _recv_retrying(sock, size, flags, pause=_common.FIRST_RETRY_PAUSE):
     while True:
         try:
-            return sock.recv(size, flags)
+            # no flags argument when there are none: one argument less to parse on every read
+            return sock.recv(size, flags) if flags else sock.recv(size)
         except socket.timeout as err:
             raise _common.receive_timeout_error() from err
         except OSError as err:
@@ -56,6 +56,16 @@ def _recv_retrying(sock, size, flags):
                 raise _common.receive_lost_error(err) from err
         time.sleep(pause)
         pause = _common.next_retry_pause(pause)
+
+
+def _recv_after_error(sock, size, err):
+    """What _recv_retrying does after its first recv raised err."""
+    if isinstance(err, socket.timeout):
+        raise _common.receive_timeout_error() from err
+    if not _common.is_retry_error(err):
+        raise _common.receive_lost_error(err) from err
+    time.sleep(_common.FIRST_RETRY_PAUSE)
+    return _recv_retrying(sock, size, 0, _common.next_retry_pause(_common.FIRST_RETRY_PAUSE))
 
 
 def _fill(sock, view, got, flags):
@@ -123,8 +133,11 @@ def receive_ahead(sock, size, ahead):
     """
     if size <= 0:
         return receive_data(sock, size, False)
-    limit = max(size, ahead)
-    data = _recv_retrying(sock, limit, 0)
+    limit = ahead if ahead > size else size
+    try:
+        data = sock.recv(limit)  # _recv_retrying's first try, inlined: this is on every message's path
+    except OSError as err:
+        data = _recv_after_error(sock, limit, err)
     got = len(data)
     if got >= size:
         return data

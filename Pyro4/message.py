@@ -130,26 +130,21 @@ class Message(object):
     @classmethod
     def recv(cls, connection, requiredMsgTypes=None, hmac_key=None):
         """Reads one complete message from the connection and checks it (size, type, HMAC)."""
-        msg = _from_header(cls, connection.recv(_HEADER_SIZE), hmac_key)
-        total_size = msg.data_size + msg.annotations_size
-        max_size = config.MAX_MESSAGE_SIZE
-        if 0 < max_size < total_size:
-            # the rest of the message stays unread, so the stream is unusable: drop it
-            log.error("max message size exceeded (%d where max=%d)", total_size, max_size)
-            connection.close()
-            raise _with_message(_protocol.message_too_large(total_size, max_size), msg)
-        if requiredMsgTypes and msg.type not in requiredMsgTypes:
-            raise _with_message(_protocol.invalid_msg_type(msg.type), msg)
-        if msg.annotations_size:
-            if msg.data_size <= _SINGLE_READ_LIMIT:
-                # one read instead of two saves a recv call (a syscall on a socket) per message;
-                # only for small payloads, because splitting the body copies the payload once more
-                msg.annotations, msg.data = _impl.split_body(connection.recv(total_size), msg.annotations_size)
-            else:
-                msg.annotations = _impl.parse_annotations(connection.recv(msg.annotations_size))
-                msg.data = connection.recv(msg.data_size)
-        elif msg.data_size:
-            msg.data = connection.recv(msg.data_size)
+        # a small message that arrived whole is taken in one call (most requests and replies are);
+        # anything else, errors included, is read and checked step by step as Pyro4 does it
+        try:
+            parts = connection._recv_small_message(_impl.take_message, constants.PROTOCOL_VERSION,
+                                                   config.MAX_MESSAGE_SIZE, requiredMsgTypes)
+        except AttributeError:
+            if hasattr(connection, "_recv_small_message"):
+                raise  # from inside the method
+            parts = None  # any connection-like object with recv and close will do
+        if parts is None:
+            return _recv_in_steps(cls, connection, requiredMsgTypes, hmac_key)
+        msg = _new_instance(cls)
+        (_, msg.type, msg.flags, msg.seq, msg.data_size, msg.serializer_id, msg.annotations_size, msg.annotations,
+         msg.data) = parts
+        msg.hmac_key = hmac_key
         if hmac_key or "HMAC" in msg.annotations:
             msg._check_hmac()
         return msg
@@ -220,6 +215,33 @@ def _send_encoded(connection, frame, payload):
         connection._send_parts(frame, payload)
     else:
         connection.send(frame + payload)
+
+
+def _recv_in_steps(cls, connection, required_types, hmac_key):
+    """Message.recv with a read per part: header, then (once it is checked) the annotations and the payload."""
+    msg = _from_header(cls, connection.recv(_HEADER_SIZE), hmac_key)
+    total_size = msg.data_size + msg.annotations_size
+    max_size = config.MAX_MESSAGE_SIZE
+    if 0 < max_size < total_size:
+        # the rest of the message stays unread, so the stream is unusable: drop it
+        log.error("max message size exceeded (%d where max=%d)", total_size, max_size)
+        connection.close()
+        raise _with_message(_protocol.message_too_large(total_size, max_size), msg)
+    if required_types and msg.type not in required_types:
+        raise _with_message(_protocol.invalid_msg_type(msg.type), msg)
+    if msg.annotations_size:
+        if msg.data_size <= _SINGLE_READ_LIMIT:
+            # one read instead of two saves a recv call (a syscall on a socket) per message;
+            # only for small payloads, because splitting the body copies the payload once more
+            msg.annotations, msg.data = _impl.split_body(connection.recv(total_size), msg.annotations_size)
+        else:
+            msg.annotations = _impl.parse_annotations(connection.recv(msg.annotations_size))
+            msg.data = connection.recv(msg.data_size)
+    elif msg.data_size:
+        msg.data = connection.recv(msg.data_size)
+    if hmac_key or "HMAC" in msg.annotations:
+        msg._check_hmac()
+    return msg
 
 
 def _from_header(cls, header, hmac_key):

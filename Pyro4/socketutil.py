@@ -35,6 +35,8 @@ _READ_AHEAD = 65536
 # one receive instead of after a read-ahead prefix that has to be joined to it, which in the pure
 # twin is a copy and a second buffer of the payload's size.
 _EXACT_READS_AFTER_LARGE = 2
+# The fixed part of every Pyro message, the least a message read asks for (see Pyro4.message).
+_MESSAGE_HEADER_SIZE = 24
 # "leave the socket timeout alone": the same marker the standard library uses for this purpose
 _DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT
 _IP_FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6, 0: socket.AF_UNSPEC}
@@ -527,6 +529,22 @@ class SocketConnection(object):
         if size > _READ_AHEAD:
             self._exact_reads = _EXACT_READS_AFTER_LARGE
         return _impl.receive_rest(self.sock, pending, size, config.USE_MSG_WAITALL)
+
+    def _recv_small_message(self, take_message, version, max_size, required):
+        """What ``take_message(buffer, version, max_size, required)`` (a message twin's function) makes
+        of the pending bytes, or of one read-ahead when none are pending: the parts of a whole message,
+        whose first item, the bytes after it, stay pending. None leaves every received byte pending,
+        for the step-by-step reads (recv) of Message.recv; so does a connection that must not read
+        ahead right now (see recv)."""
+        buffer = self._pending
+        if not buffer:
+            if self.keep_open or self._exact_reads:
+                return None
+            buffer = self._pending = _impl.receive_ahead(self.sock, _MESSAGE_HEADER_SIZE, _READ_AHEAD)
+        parts = take_message(buffer, version, max_size, required)
+        if parts is not None:
+            self._pending = parts[0]
+        return parts
 
     def _has_pending_data(self):
         """True if bytes of a next message were already received (a selector won't report them)."""
