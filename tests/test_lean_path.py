@@ -71,6 +71,44 @@ def test_receive_ahead_eof_keeps_partial_data(socketutil_twin, pair):
     assert excinfo.value.partialData == b"ab"
 
 
+class ScriptedSocket(object):
+    """Answers each recv with the next scripted item: bytes are returned, exceptions raised."""
+
+    def __init__(self, *script):
+        self.script = list(script)
+        self.calls = []
+
+    def recv(self, *args):
+        self.calls.append(args)
+        item = self.script.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+
+def _first_recv_failure(twin, error):
+    sock = ScriptedSocket(error)
+    with pytest.raises(Exception) as excinfo:
+        twin.receive_ahead(sock, 4, 64)
+    return type(excinfo.value), str(excinfo.value), excinfo.value.__cause__ is error, sock.calls
+
+
+@pytest.mark.parametrize("error", [socket.timeout("timed out"), ConnectionResetError(104, "reset by peer"),
+                                   OSError(9, "bad file descriptor")])
+def test_receive_ahead_first_recv_errors_same_on_both_twins(socketutil_twin, error):
+    from Pyro4 import _socketutil_py
+
+    results = [_first_recv_failure(twin, error) for twin in (socketutil_twin, _socketutil_py)]
+    assert results[0] == results[1]
+    assert results[0][0] in (Pyro4.errors.TimeoutError, ConnectionClosedError) and results[0][2]
+
+
+def test_receive_ahead_retries_after_would_block(socketutil_twin):
+    sock = ScriptedSocket(BlockingIOError(11, "again"), InterruptedError(4, "interrupted"), b"abcdef")
+    assert socketutil_twin.receive_ahead(sock, 4, 64) == b"abcdef"
+    assert sock.calls == [(64,), (64,), (64,)]  # no flags argument: there are none
+
+
 @pytest.mark.parametrize("size", [10, 70000, 3 * 1024 * 1024])
 def test_receive_rest_starts_with_the_prefix(socketutil_twin, pair, size):
     left, right = pair
