@@ -154,7 +154,7 @@ def split_body(body, annotations_size):
         body = _protocol.block_as_bytes(body)
     if not 0 <= annotations_size <= len(body):
         raise _protocol.body_too_short(len(body), annotations_size)
-    return _parse_chunks(body, 0, annotations_size), body[annotations_size:]
+    return parse_annotations(body[:annotations_size]), body[annotations_size:]
 
 
 # The kinds of requiredMsgTypes that take_message checks itself; others go the step-by-step way.
