@@ -168,8 +168,9 @@ def take_message(buffer, version, max_size, required):
 
     None for anything else: a partial message, a bad header or annotations block, a message beyond
     ``max_size`` (0 or less: no limit; not an int: left to the caller) or of a type not in ``required``
-    (None: any type; not a tuple, list or set: left to the caller). The caller then reads the message step by step with the functions
-    above, which raise the errors in the order Pyro4 checks them, so this shortcut never changes them.
+    (None: any type; not a tuple, list or set: left to the caller), and a buffer that is not bytes.
+    The caller then reads the message step by step with the functions above, which raise the errors
+    in the order Pyro4 checks them, so this shortcut never changes them.
     """
     if buffer.__class__ is not bytes or len(buffer) < _HEADER_SIZE:
         return None
