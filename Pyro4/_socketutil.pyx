@@ -47,8 +47,7 @@ cdef object _byte_view(object data):
     return view
 
 
-cdef object _recv_retrying(object sock, Py_ssize_t size, int flags):
-    cdef double pause = _common.FIRST_RETRY_PAUSE
+cdef object _recv_retrying(object sock, Py_ssize_t size, int flags, double pause=_common.FIRST_RETRY_PAUSE):
     while True:
         try:
             # no flags argument when there are none: one argument less to parse on every read
@@ -130,12 +129,33 @@ def receive_into(sock, buffer, bint use_waitall):
 def receive_ahead(sock, Py_ssize_t size, Py_ssize_t ahead):
     """At least `size` bytes from `sock`, and whatever else is already there, up to `ahead` in all
     (see the pure twin). No MSG_WAITALL: it would wait for `ahead` bytes."""
-    cdef Py_ssize_t limit, got
+    cdef Py_ssize_t limit
     if size <= 0:
         return receive_data(sock, size, False)
     limit = max(size, ahead)
-    data = _recv_retrying(sock, limit, 0)
-    got = len(data)
+    return _receive_ahead_rest(sock, _recv_retrying(sock, limit, 0), size, limit)
+
+
+def continue_ahead(sock, received, Py_ssize_t size, Py_ssize_t ahead):
+    """`receive_ahead(sock, size, ahead)` after the caller's own first `sock.recv(ahead)` (see the pure
+    twin)."""
+    if isinstance(received, OSError):
+        received = _recv_after_error(sock, ahead, received)
+    return _receive_ahead_rest(sock, received, size, ahead)
+
+
+cdef object _recv_after_error(object sock, Py_ssize_t size, object err):
+    """What _recv_retrying does after its first recv raised err."""
+    if isinstance(err, _socket_timeout):
+        raise _common.receive_timeout_error() from err
+    if not _is_retry_error(err):
+        raise _common.receive_lost_error(err) from err
+    _sleep(_common.FIRST_RETRY_PAUSE)
+    return _recv_retrying(sock, size, 0, _common.next_retry_pause(_common.FIRST_RETRY_PAUSE))
+
+
+cdef object _receive_ahead_rest(object sock, object data, Py_ssize_t size, Py_ssize_t limit):
+    cdef Py_ssize_t got = len(data)
     if got >= size:
         return data
     chunks = [data]

@@ -8,6 +8,7 @@ public `Pyro4.socketutil` does that and binds the selected twin once (see `Pyro4
 * `receive_into(sock, buffer, use_waitall)` -> fills the whole writable `buffer`
 * `receive_ahead(sock, size, ahead)` -> at least `size` bytes, plus what else has arrived (up to
   `ahead` bytes in all), in as few recv calls as possible
+* `continue_ahead(sock, received, size, ahead)` -> the same, after the caller's own first recv
 * `receive_rest(sock, prefix, size, use_waitall)` -> `size` bytes that start with `prefix`
 * `send_data(sock, data)` -> sends all of `data`
 * `send_parts(sock, header, payload)` -> sends `header + payload` as if joined, without copying a
@@ -138,6 +139,20 @@ def receive_ahead(sock, size, ahead):
         data = sock.recv(limit)  # _recv_retrying's first try, inlined: this is on every message's path
     except OSError as err:
         data = _recv_after_error(sock, limit, err)
+    if len(data) >= size:
+        return data
+    return _receive_ahead_rest(sock, data, size, limit)
+
+
+def continue_ahead(sock, received, size, ahead):
+    """`receive_ahead(sock, size, ahead)` for a caller that made the first `sock.recv(ahead)` itself
+    (with `ahead` >= `size`): `received` is what that call returned, or the OSError it raised."""
+    if isinstance(received, OSError):
+        received = _recv_after_error(sock, ahead, received)
+    return _receive_ahead_rest(sock, received, size, ahead)
+
+
+def _receive_ahead_rest(sock, data, size, limit):
     got = len(data)
     if got >= size:
         return data

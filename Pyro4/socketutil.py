@@ -540,7 +540,15 @@ class SocketConnection(object):
         if not buffer:
             if self.keep_open or self._exact_reads:
                 return None
-            buffer = self._pending = _impl.receive_ahead(self.sock, _MESSAGE_HEADER_SIZE, _READ_AHEAD)
+            # receive_ahead, minus a call: the first recv is made here, anything more by the twin
+            try:
+                buffer = self.sock.recv(_READ_AHEAD)
+            except OSError as err:
+                buffer = _impl.continue_ahead(self.sock, err, _MESSAGE_HEADER_SIZE, _READ_AHEAD)
+            else:
+                if len(buffer) < _MESSAGE_HEADER_SIZE:
+                    buffer = _impl.continue_ahead(self.sock, buffer, _MESSAGE_HEADER_SIZE, _READ_AHEAD)
+            self._pending = buffer
         parts = take_message(buffer, version, max_size, required)
         if parts is not None:
             self._pending = parts[0]

@@ -109,6 +109,37 @@ def test_receive_ahead_retries_after_would_block(socketutil_twin):
     assert sock.calls == [(64,), (64,), (64,)]  # no flags argument: there are none
 
 
+def _continue_failure(twin, error):
+    sock = ScriptedSocket()
+    with pytest.raises(Exception) as excinfo:
+        twin.continue_ahead(sock, error, 4, 64)
+    return type(excinfo.value), str(excinfo.value), excinfo.value.__cause__ is error, sock.calls
+
+
+@pytest.mark.parametrize("error", [socket.timeout("timed out"), ConnectionResetError(104, "reset by peer")])
+def test_continue_ahead_after_an_error_is_receive_ahead(socketutil_twin, error):
+    # what receive_ahead raises when its own first recv fails that way
+    expected = _first_recv_failure(socketutil_twin, error)
+    assert _continue_failure(socketutil_twin, error) == expected[:3] + ([],)
+
+
+def test_continue_ahead_retries_and_reads_the_rest(socketutil_twin):
+    sock = ScriptedSocket(b"ab", b"cdef")
+    assert socketutil_twin.continue_ahead(sock, BlockingIOError(11, "again"), 4, 64) == b"abcdef"
+    assert sock.calls == [(64,), (62,)]
+    sock = ScriptedSocket(b"cd")
+    assert socketutil_twin.continue_ahead(sock, b"ab", 4, 64) == b"abcd"
+    assert sock.calls == [(62,)]
+    assert socketutil_twin.continue_ahead(ScriptedSocket(), b"abcdef", 4, 64) == b"abcdef"
+
+
+def test_continue_ahead_eof_keeps_partial_data(socketutil_twin):
+    for received, script in ((b"", ()), (b"ab", (b"",))):
+        with pytest.raises(ConnectionClosedError) as excinfo:
+            socketutil_twin.continue_ahead(ScriptedSocket(*script), received, 4, 64)
+        assert str(excinfo.value) == "receiving: not enough data" and excinfo.value.partialData == received
+
+
 @pytest.mark.parametrize("size", [10, 70000, 3 * 1024 * 1024])
 def test_receive_rest_starts_with_the_prefix(socketutil_twin, pair, size):
     left, right = pair
