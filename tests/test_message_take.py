@@ -362,3 +362,26 @@ def test_timeout_same_either_way(message_module):
             conn.close()
             right.close()
     assert errors[0] == errors[1] == ("error", Pyro4.errors.TimeoutError, "receiving: timeout", None, None)
+
+
+def test_a_subclass_with_its_own_recv_sees_every_read(message_module, pair):
+    left, right = pair
+    sizes = []
+
+    class LoggingConnection(socketutil.SocketConnection):
+        def recv(self, size):
+            sizes.append(size)
+            return super().recv(size)
+
+    class PlainSubclass(socketutil.SocketConnection):
+        pass
+
+    logging_conn, plain_conn = LoggingConnection(left), PlainSubclass(left)
+    right.sendall(frame(annotations={"CORR": b"c" * 16}))
+    assert Message.recv(logging_conn, [message.MSG_RESULT]).data == b"result"
+    assert sizes == [24, 22 + len(b"result")]
+    right.sendall(frame(annotations={"CORR": b"c" * 16}))
+    assert Message.recv(plain_conn, [message.MSG_RESULT]).data == b"result"
+    assert not plain_conn._has_pending_data()
+    for conn in (logging_conn, plain_conn):
+        conn.keep_open = True  # the fixture closes the sockets
