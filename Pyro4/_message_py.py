@@ -15,11 +15,13 @@ _pack_header = _HEADER.pack
 _unpack_header = _HEADER.unpack
 _unpack_header_from = _HEADER.unpack_from
 _pack_chunk_header = _CHUNK_HEADER.pack
+_pack_header_and_chunk = struct.Struct(_protocol.HEADER_FORMAT + _protocol.CHUNK_HEADER_FORMAT[1:]).pack
 _unpack_chunk_header = _CHUNK_HEADER.unpack_from
 _TAG = _protocol.HEADER_TAG
 _MAGIC = _protocol.CHECKSUM_MAGIC
 _HEADER_SIZE = _protocol.HEADER_SIZE
 _CHUNK_SIZE = _protocol.CHUNK_HEADER_SIZE
+_MAX_SINGLE_VALUE = 0xFFFF - _CHUNK_SIZE  # a larger one makes the block too large: the general code says so
 _MAX_DATA_SIZE = _protocol.MAX_DATA_SIZE
 
 
@@ -94,6 +96,10 @@ def encode_message(version, msg_type, flags, seq, serializer_id, data_size, anno
     ``data_size`` goes into the header as given (callers may have changed it), the annotations size
     is that of the chunks actually written.
     """
+    if len(annotations) == 1 and data.__class__ is bytes:
+        framed = _encode_with_one_chunk(version, msg_type, flags, seq, serializer_id, data_size, annotations, data)
+        if framed is not None:
+            return framed
     block = encode_annotations(annotations)
     header = encode_header(version, msg_type, flags, seq, data_size, serializer_id, len(block))
     if data.__class__ is not bytes and not isinstance(data, (bytearray, memoryview)):
@@ -101,6 +107,26 @@ def encode_message(version, msg_type, flags, seq, serializer_id, data_size, anno
     if block:
         return b"".join((header, block, data))
     return header + data
+
+
+def _encode_with_one_chunk(version, msg_type, flags, seq, serializer_id, data_size, annotations, data):
+    """encode_message for the usual message, one annotation with a known key and a bytes value: the
+    header and the chunk header packed at once. None when anything is unusual (the general code then
+    does the work, errors included)."""
+    for key, value in annotations.items():
+        key_bytes = _checked_keys.get(key) if key.__class__ is str else None
+        if key_bytes is None or value.__class__ is not bytes or len(value) > _MAX_SINGLE_VALUE:
+            return None
+        annotations_size = _CHUNK_SIZE + len(value)
+        try:
+            if 0 <= data_size <= _MAX_DATA_SIZE:
+                total = msg_type + version + data_size + annotations_size + serializer_id + flags + seq + _MAGIC
+                return _pack_header_and_chunk(_TAG, version, msg_type, flags, seq, data_size, serializer_id,
+                                              annotations_size, 0, total & 0xFFFF, key_bytes, len(value)) \
+                    + value + data
+        except (struct.error, TypeError, OverflowError):
+            pass
+    return None
 
 
 def parse_header(header, version):

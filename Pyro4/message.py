@@ -84,16 +84,16 @@ class Message(object):
         self.flags = flags
         self.seq = seq
         self.data = databytes
-        self.data_size = len(databytes)
+        self.data_size = data_size = len(databytes)
         self.serializer_id = serializer_id
         self.hmac_key = hmac_key
-        self.annotations = dict(annotations) if annotations else {}
+        self.annotations = annotations = dict(annotations) if annotations else {}
         if hmac_key:
-            self.annotations["HMAC"] = self.hmac()  # computed last: it covers the other annotations
-        self.annotations_size = _impl.annotations_size(self.annotations) if self.annotations else 0
+            annotations["HMAC"] = self.hmac()  # computed last: it covers the other annotations
+        self.annotations_size = annotations_size = _impl.annotations_size(annotations) if annotations else 0
         max_size = config.MAX_MESSAGE_SIZE
-        if 0 < max_size < self.data_size + self.annotations_size:
-            raise _protocol.message_too_large(self.data_size + self.annotations_size, max_size)
+        if 0 < max_size < data_size + annotations_size:
+            raise _protocol.message_too_large(data_size + annotations_size, max_size)
 
     def __repr__(self):
         return "<Pyro4.message.Message at %x; type=%d flags=%d seq=%d datasize=%d #ann=%d>" % (
