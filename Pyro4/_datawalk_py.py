@@ -22,28 +22,33 @@ def recreate_classes(literal, dict_to_class):
     """
     kind = type(literal)
     # Most containers hold only plain values: a loop that finds that out and a copy cost much
-    # less than a comprehension (a function object and a frame per container before Python 3.12).
+    # less than a comprehension (a function object and a frame per container before Python 3.12);
+    # in a container that needs one, plain items are still not passed through a call each.
     if kind is list:
         for value in literal:
             if type(value) not in _PLAIN_VALUE_TYPES:
-                return [recreate_classes(value, dict_to_class) for value in literal]
+                return [value if type(value) in _PLAIN_VALUE_TYPES else recreate_classes(value, dict_to_class)
+                        for value in literal]
         return literal[:]
     if kind is dict:
         if "__class__" in literal:
             return dict_to_class(literal)
         for value in literal.values():
             if type(value) not in _PLAIN_VALUE_TYPES:
-                return {key: recreate_classes(value, dict_to_class) for key, value in literal.items()}
+                return {key: value if type(value) in _PLAIN_VALUE_TYPES else recreate_classes(value, dict_to_class)
+                        for key, value in literal.items()}
         return literal.copy()
     if kind is tuple:
         for value in literal:
             if type(value) not in _PLAIN_VALUE_TYPES:
-                return tuple([recreate_classes(value, dict_to_class) for value in literal])
+                return tuple([value if type(value) in _PLAIN_VALUE_TYPES else recreate_classes(value, dict_to_class)
+                              for value in literal])
         return literal
     if kind is set:
         for value in literal:
             if type(value) not in _PLAIN_VALUE_TYPES:
-                return {recreate_classes(value, dict_to_class) for value in literal}
+                return {value if type(value) in _PLAIN_VALUE_TYPES else recreate_classes(value, dict_to_class)
+                        for value in literal}
         return literal.copy()
     return literal
 
