@@ -497,8 +497,6 @@ class Proxy(object):
         correlation_id = ctx.correlation_id
         # the hook is only called when a subclass has one: the base class's adds nothing
         own = self._pyroAnnotations() if type(self)._pyroAnnotations is not _NO_OWN_ANNOTATIONS else None
-        if not (annotations or correlation_id or own):
-            return annotations  # empty: nothing to send, nothing to clear (the usual call)
         if correlation_id:
             annotations["CORR"] = correlation_id.bytes
         else:
@@ -562,8 +560,7 @@ class Proxy(object):
                               hmac_key=self._proxy_hmac_key)
         if config.LOGWIRE:
             _log_wiredata(log, "proxy wiredata sending", msg)
-        return message._encode_for_sending(msg.type, msg.flags, msg.seq, msg.serializer_id, msg.data_size,
-                                           msg.annotations, msg.data)
+        return msg._encoded_parts()
 
     def _receive_result(self, serializer):
         msg = message.Message.recv(self._pyroConnection, _RESULT_ONLY, hmac_key=self._proxy_hmac_key)

@@ -107,8 +107,12 @@ class Message(object):
     def _write_to(self, connection):
         """Sends the bytes of to_bytes() as one write; a large payload is not copied to join it to the
         header when the connection can send the parts together (SocketConnection._send_parts)."""
-        _send_encoded(connection, *_encode_for_sending(self.type, self.flags, self.seq, self.serializer_id,
-                                                       self.data_size, self.annotations, self.data))
+        _send_encoded(connection, *self._encoded_parts())
+
+    def _encoded_parts(self):
+        """(frame, payload or None) that _write_to sends, from the current attributes."""
+        return _encode_for_sending(self.type, self.flags, self.seq, self.serializer_id, self.data_size,
+                                   self.annotations, self.data)
 
     def send(self, connection):
         """Writes the header, the annotations (if any) and the payload with separate send calls."""
