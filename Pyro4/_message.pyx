@@ -487,3 +487,304 @@ cdef bint _accepted(long long msg_type, object required):
         return not required or msg_type in required
     except Exception:  # an element that cannot be compared: the step-by-step reads raise it
         return False
+
+
+# ---- HMAC-SHA1 of a message (RFC 2104 over FIPS 180-4 SHA-1; Pyro4.message says what it covers) ---
+
+from cpython.buffer cimport PyObject_CheckBuffer
+from cpython.unicode cimport PyUnicode_CheckExact, PyUnicode_Compare
+from libc.stdint cimport uint32_t, uint64_t
+from libc.string cimport memset
+
+# The reference for what is not hashed here: key conversion, and values that are not plain buffers.
+from Pyro4 import _message_py
+
+cdef enum:
+    SHA1_BLOCK = 64
+    SHA1_DIGEST = 20
+    SHA1_LENGTH_AT = 56  # offset of the 64-bit message length in the last block
+    PAD_STATES_LIMIT = 32
+    NOGIL_SIZE = 8192  # a part this large takes microseconds: other threads may run meanwhile
+    SORTED_HERE = 8  # annotations put in key order without sorted() (messages have one to three)
+
+# Per key (bytes only, as in the pure twin), the SHA-1 states after its inner and its outer pad block.
+_pad_states = {}
+
+
+cdef struct Sha1:
+    uint32_t h[5]
+    unsigned char pending[SHA1_BLOCK]  # input not yet making up a whole block
+    Py_ssize_t filled
+    uint64_t length  # bytes taken since the initial state
+
+
+cdef inline uint32_t _rotl(uint32_t x, int n) noexcept nogil:
+    return (x << n) | (x >> (32 - n))
+
+
+cdef inline uint32_t _load_be32(const unsigned char* p) noexcept nogil:
+    return (<uint32_t>p[0] << 24) | (<uint32_t>p[1] << 16) | (<uint32_t>p[2] << 8) | <uint32_t>p[3]
+
+
+cdef enum RoundKind:  # FIPS 180-4 section 4.1.1: the function and constant of each 20 rounds
+    CH_ROUNDS, PARITY_ROUNDS, MAJ_ROUNDS, LAST_PARITY_ROUNDS
+
+
+cdef inline uint32_t _f_plus_k(RoundKind kind, uint32_t x, uint32_t y, uint32_t z) noexcept nogil:
+    # kind is a constant at every (inlined) call, so the compiler keeps only one branch
+    if kind == CH_ROUNDS:
+        return ((x & y) ^ (~x & z)) + <uint32_t>0x5A827999
+    if kind == PARITY_ROUNDS:
+        return (x ^ y ^ z) + <uint32_t>0x6ED9EBA1
+    if kind == MAJ_ROUNDS:
+        return ((x & y) ^ (x & z) ^ (y & z)) + <uint32_t>0x8F1BBCDC
+    return (x ^ y ^ z) + <uint32_t>0xCA62C1D6
+
+
+cdef inline uint32_t _schedule(uint32_t* w, int t) noexcept nogil:
+    """W_t of the message schedule, kept in a ring of the last 16 words (w[t mod 16])."""
+    if t < 16:
+        return w[t]
+    w[t & 15] = _rotl(w[(t - 3) & 15] ^ w[(t - 8) & 15] ^ w[(t - 14) & 15] ^ w[t & 15], 1)
+    return w[t & 15]
+
+
+cdef inline void _round(RoundKind kind, uint32_t a, uint32_t* b, uint32_t c, uint32_t d, uint32_t* e,
+                        uint32_t w) noexcept nogil:
+    # T = ROTL5(a) + f(b, c, d) + e + K + W; the caller renames the variables instead of shifting them
+    e[0] += _rotl(a, 5) + _f_plus_k(kind, b[0], c, d) + w
+    b[0] = _rotl(b[0], 30)
+
+
+cdef inline void _five_rounds(RoundKind kind, uint32_t* w, int t, uint32_t* a, uint32_t* b, uint32_t* c,
+                              uint32_t* d, uint32_t* e) noexcept nogil:
+    # after five rounds every variable is back in its own role
+    _round(kind, a[0], b, c[0], d[0], e, _schedule(w, t))
+    _round(kind, e[0], a, b[0], c[0], d, _schedule(w, t + 1))
+    _round(kind, d[0], e, a[0], b[0], c, _schedule(w, t + 2))
+    _round(kind, c[0], d, e[0], a[0], b, _schedule(w, t + 3))
+    _round(kind, b[0], c, d[0], e[0], a, _schedule(w, t + 4))
+
+
+cdef void _sha1_compress(uint32_t* h, const unsigned char* block) noexcept nogil:
+    """One block into the hash value h: FIPS 180-4 section 6.1.2, steps 1 to 4."""
+    cdef uint32_t w[16]
+    cdef uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4]
+    cdef int t
+    for t in range(16):
+        w[t] = _load_be32(block + 4 * t)
+    # rounds 0 to 14 apart, so that the compiler sees they only take words straight from the block
+    for t in range(0, 15, 5):
+        _five_rounds(CH_ROUNDS, w, t, &a, &b, &c, &d, &e)
+    _five_rounds(CH_ROUNDS, w, 15, &a, &b, &c, &d, &e)
+    for t in range(20, 40, 5):
+        _five_rounds(PARITY_ROUNDS, w, t, &a, &b, &c, &d, &e)
+    for t in range(40, 60, 5):
+        _five_rounds(MAJ_ROUNDS, w, t, &a, &b, &c, &d, &e)
+    for t in range(60, 80, 5):
+        _five_rounds(LAST_PARITY_ROUNDS, w, t, &a, &b, &c, &d, &e)
+    h[0] += a
+    h[1] += b
+    h[2] += c
+    h[3] += d
+    h[4] += e
+
+
+cdef inline void _sha1_init(Sha1* s) noexcept nogil:
+    # FIPS 180-4 section 5.3.1
+    s.h[0] = <uint32_t>0x67452301
+    s.h[1] = <uint32_t>0xEFCDAB89
+    s.h[2] = <uint32_t>0x98BADCFE
+    s.h[3] = <uint32_t>0x10325476
+    s.h[4] = <uint32_t>0xC3D2E1F0
+    s.filled = 0
+    s.length = 0
+
+
+cdef inline void _sha1_resume(Sha1* s, const uint32_t* after_pad) noexcept nogil:
+    """s as it was after hashing one (pad) block whose resulting state is after_pad."""
+    memcpy(s.h, after_pad, sizeof(s.h))
+    s.filled = 0
+    s.length = SHA1_BLOCK
+
+
+cdef void _sha1_update(Sha1* s, const unsigned char* p, Py_ssize_t size) noexcept nogil:
+    cdef Py_ssize_t take
+    s.length += <uint64_t>size
+    if s.filled:
+        take = min(SHA1_BLOCK - s.filled, size)
+        memcpy(s.pending + s.filled, p, take)
+        s.filled += take
+        if s.filled < SHA1_BLOCK:
+            return
+        _sha1_compress(s.h, s.pending)
+        s.filled = 0
+        p += take
+        size -= take
+    while size >= SHA1_BLOCK:  # whole blocks straight from the input, without copying them
+        _sha1_compress(s.h, p)
+        p += SHA1_BLOCK
+        size -= SHA1_BLOCK
+    if size:
+        memcpy(s.pending, p, size)
+        s.filled = size
+
+
+cdef void _sha1_digest(Sha1* s, unsigned char* out) noexcept nogil:
+    """Pads the message (FIPS 180-4 section 5.1.1) and writes the 20-byte digest; s is used up."""
+    cdef uint64_t bits = s.length * 8
+    cdef int i
+    s.pending[s.filled] = 0x80
+    s.filled += 1
+    if s.filled > SHA1_LENGTH_AT:  # no room left for the length: it goes into one more block
+        memset(s.pending + s.filled, 0, SHA1_BLOCK - s.filled)
+        _sha1_compress(s.h, s.pending)
+        s.filled = 0
+    memset(s.pending + s.filled, 0, SHA1_LENGTH_AT - s.filled)
+    for i in range(8):
+        s.pending[SHA1_LENGTH_AT + i] = <unsigned char>(bits >> (56 - 8 * i))
+    _sha1_compress(s.h, s.pending)
+    for i in range(5):
+        out[4 * i] = <unsigned char>(s.h[i] >> 24)
+        out[4 * i + 1] = <unsigned char>(s.h[i] >> 16)
+        out[4 * i + 2] = <unsigned char>(s.h[i] >> 8)
+        out[4 * i + 3] = <unsigned char>s.h[i]
+
+
+cdef class _PadStates:
+    """The SHA-1 states after RFC 2104's first blocks, K xor ipad and K xor opad, of one key."""
+    cdef uint32_t inner[5]
+    cdef uint32_t outer[5]
+
+
+cdef void _pad_state(uint32_t* out, const unsigned char* block_key, unsigned char pad) noexcept nogil:
+    cdef unsigned char block[SHA1_BLOCK]
+    cdef Sha1 s
+    cdef int i
+    for i in range(SHA1_BLOCK):
+        block[i] = block_key[i] ^ pad
+    _sha1_init(&s)
+    _sha1_compress(s.h, block)
+    memcpy(out, s.h, sizeof(s.h))
+
+
+cdef _PadStates _new_pad_states(bytes key):
+    cdef unsigned char block_key[SHA1_BLOCK]
+    cdef Sha1 s
+    cdef Py_ssize_t size = PyBytes_GET_SIZE(key)
+    cdef _PadStates states = _PadStates.__new__(_PadStates)
+    memset(block_key, 0, SHA1_BLOCK)
+    if size > SHA1_BLOCK:  # RFC 2104: a key longer than a block is replaced by its hash
+        _sha1_init(&s)
+        _sha1_update(&s, <const unsigned char*>PyBytes_AS_STRING(key), size)
+        _sha1_digest(&s, block_key)
+    else:
+        memcpy(block_key, PyBytes_AS_STRING(key), size)
+    _pad_state(states.inner, block_key, 0x36)
+    _pad_state(states.outer, block_key, 0x5C)
+    if len(_pad_states) >= PAD_STATES_LIMIT:
+        _pad_states.clear()  # a handful of keys is normal; many means they come and go
+    _pad_states[key] = states
+    return states
+
+
+cdef inline void _feed(Sha1* s, const unsigned char* p, Py_ssize_t size) noexcept:
+    if size >= NOGIL_SIZE:
+        with nogil:
+            _sha1_update(s, p, size)
+    else:
+        _sha1_update(s, p, size)
+
+
+cdef bint _hash_part(Sha1* s, object part) except -1:
+    """Feeds a bytes-like part to s; False if it is not readable as a simple one-dimensional buffer."""
+    cdef Py_buffer view
+    if PyBytes_CheckExact(part):
+        _feed(s, <const unsigned char*>PyBytes_AS_STRING(part), PyBytes_GET_SIZE(part))
+        return True
+    if not PyObject_CheckBuffer(part):
+        return False
+    try:
+        PyObject_GetBuffer(part, &view, PyBUF_SIMPLE)
+    except Exception:  # e.g. a non-contiguous memoryview: the pure twin raises what hashlib says
+        return False
+    try:
+        if view.ndim > 1:
+            return False
+        _feed(s, <const unsigned char*>view.buf, view.len)
+    finally:
+        PyBuffer_Release(&view)
+    return True
+
+
+cdef struct Part:
+    PyObject* name
+    const unsigned char* data
+    Py_ssize_t size
+
+
+cdef Py_ssize_t _collect_in_order(dict annotations, Part* parts) except -2:
+    """The values but HMAC's of a small dict of exact str keys and exact bytes values, into parts in the
+    order of sorted() (str keys are unique, so no values are compared); -1 for any other dict.
+
+    The references are borrowed: no Python code may run until the parts are hashed, so no value is
+    large enough for the GIL to be released while it is hashed."""
+    cdef Py_ssize_t pos = 0, count = 0, i
+    cdef PyObject* pname
+    cdef PyObject* pvalue
+    if len(annotations) > SORTED_HERE:
+        return -1
+    while PyDict_Next(annotations, &pos, &pname, &pvalue):
+        if not (PyUnicode_CheckExact(<object>pname) and PyBytes_CheckExact(<object>pvalue)
+                and PyBytes_GET_SIZE(<object>pvalue) < NOGIL_SIZE):
+            return -1
+        if <str>pname == KEY_HMAC:
+            continue
+        i = count
+        while i > 0 and PyUnicode_Compare(<object>parts[i - 1].name, <object>pname) > 0:
+            parts[i] = parts[i - 1]
+            i -= 1
+        parts[i].name = pname
+        parts[i].data = <const unsigned char*>PyBytes_AS_STRING(<object>pvalue)
+        parts[i].size = PyBytes_GET_SIZE(<object>pvalue)
+        count += 1
+    return count
+
+
+cdef bint _hash_annotations(Sha1* s, object annotations) except -1:
+    """Feeds the values of all annotations but HMAC to s in key order; False as _hash_part."""
+    cdef Part parts[SORTED_HERE]
+    cdef Py_ssize_t count, i
+    if not annotations:
+        return True
+    if type(annotations) is dict:
+        count = _collect_in_order(annotations, parts)
+        if count >= 0:
+            for i in range(count):
+                _sha1_update(s, parts[i].data, parts[i].size)
+            return True
+    for name, value in sorted(annotations.items()):
+        if name != "HMAC" and not _hash_part(s, value):
+            return False
+    return True
+
+
+def message_hmac(key, data, annotations):
+    """The 20-byte HMAC-SHA1 with ``key`` over ``data``, then the values of all annotations except
+    ``HMAC`` in ascending key order (the pure twin has the rules for keys and values)."""
+    cdef Sha1 s
+    cdef unsigned char digest[SHA1_DIGEST]
+    cdef dict cache = _pad_states
+    if not PyBytes_CheckExact(key):
+        key = _message_py._hmac_key_bytes(key)
+    states = cache.get(key)
+    if states is None:
+        states = _new_pad_states(key)
+    _sha1_resume(&s, (<_PadStates>states).inner)
+    if not (_hash_part(&s, data) and _hash_annotations(&s, annotations)):
+        return _message_py.message_hmac(key, data, annotations)  # its result, or its error
+    _sha1_digest(&s, digest)
+    _sha1_resume(&s, (<_PadStates>states).outer)
+    _sha1_update(&s, digest, SHA1_DIGEST)
+    _sha1_digest(&s, digest)
+    return PyBytes_FromStringAndSize(<const char*>digest, SHA1_DIGEST)

@@ -4,6 +4,7 @@ Both twins have the same functions with the same signatures and raise the same e
 ``Pyro4._protocol``). They work on bytes and ints only: the protocol version and limits are
 parameters, never read from ``Pyro4.config`` here. The wire layout is described in ``Pyro4.message``.
 """
+import hashlib
 import struct
 
 from Pyro4 import _protocol
@@ -224,3 +225,50 @@ def take_message(buffer, version, max_size, required):
         annotations = {}
     return buffer[end:], msg_type, flags, seq, data_size, serializer_id, ann_size, annotations, buffer[body_start:end]
 
+
+# ---- HMAC-SHA1 of a message (RFC 2104; Pyro4.message says what it covers) ----------------------
+
+_SHA1_BLOCK_SIZE = 64
+_XOR_IPAD = bytes(byte ^ 0x36 for byte in range(256))
+_XOR_OPAD = bytes(byte ^ 0x5C for byte in range(256))
+# Per key, the hashlib states after its inner and its outer pad block: hashing the two pads is most
+# of the work for a small message (more so on OpenSSL 3), so a message only copies them. Keyed by
+# bytes only: a str key of equal hash would be compared with them, a BytesWarning under -bb.
+_pad_states = {}
+_PAD_STATES_LIMIT = 32
+
+
+def _hmac_key_bytes(key):
+    """A non-bytes HMAC key as bytes (the compiled twin converts with this too)."""
+    if isinstance(key, str):
+        return key.encode("utf-8")  # Pyro4 uses a str key as its UTF-8 bytes
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        return bytes(key)
+    raise TypeError("hmac key must be bytes, not %s" % type(key).__name__)
+
+
+def _new_pad_states(key):
+    block_key = hashlib.sha1(key).digest() if len(key) > _SHA1_BLOCK_SIZE else key  # RFC 2104: long keys
+    padded = block_key.ljust(_SHA1_BLOCK_SIZE, b"\0")
+    states = hashlib.sha1(padded.translate(_XOR_IPAD)), hashlib.sha1(padded.translate(_XOR_OPAD))
+    if len(_pad_states) >= _PAD_STATES_LIMIT:
+        _pad_states.clear()  # a handful of keys is normal; many means they come and go
+    _pad_states[key] = states
+    return states
+
+
+def message_hmac(key, data, annotations):
+    """The 20-byte HMAC-SHA1 with ``key`` over ``data``, then the values of all annotations except
+    ``HMAC`` in ascending key order."""
+    if key.__class__ is not bytes:
+        key = _hmac_key_bytes(key)
+    inner_start, outer_start = _pad_states.get(key) or _new_pad_states(key)
+    inner = inner_start.copy()
+    inner.update(data)
+    if annotations:
+        for name, value in sorted(annotations.items()):
+            if name != "HMAC":
+                inner.update(value)
+    outer = outer_start.copy()
+    outer.update(inner.digest())
+    return outer.digest()
