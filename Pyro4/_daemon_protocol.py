@@ -13,6 +13,7 @@ import socket
 import sys
 import threading
 import time
+import types
 import uuid
 
 from Pyro4 import constants, core, errors, futures, message, util
@@ -28,6 +29,8 @@ _LAZY_DICT_ITERATORS = (type(iter({})), type(iter({}.values())), type(iter({}.it
 
 _TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
+_MethodType = types.MethodType
+_serializers_by_id = util._serializers_by_id  # util.get_serializer_by_id, minus a call per request
 _MSG_INVOKE_OR_PING = (message.MSG_INVOKE, message.MSG_PING)
 _MSG_PING = message.MSG_PING
 _FLAGS_ONEWAY = message.FLAGS_ONEWAY
@@ -248,14 +251,14 @@ class DaemonProtocol(object):
 
     def _reply_annotations(self):
         """Annotations of a normal reply: the method's response annotations, CORR, the daemon hook."""
-        ctx = core.current_context
+        ctx = core.current_context.__dict__  # this thread's fields: cheaper than attribute access on the local
         annotations = {}
-        if ctx.response_annotations:
+        if ctx["response_annotations"]:
             # copied, not updated in place: the method may have assigned a dict it keeps using
-            annotations.update(ctx.response_annotations)
+            annotations.update(ctx["response_annotations"])
             annotations.pop("CORR", None)
-            ctx.response_annotations = {}
-        correlation_id = ctx.correlation_id
+            ctx["response_annotations"] = {}
+        correlation_id = ctx["correlation_id"]
         if correlation_id:
             annotations["CORR"] = correlation_id.int.to_bytes(16, "big")  # UUID.bytes, minus its property call
         if type(self).annotations is not core.Daemon.annotations:  # Daemon's own hook adds nothing
@@ -269,23 +272,23 @@ class DaemonProtocol(object):
 
         Errors while receiving propagate at once, without a reply (the stream is out of sync); the
         transport then closes the connection."""
-        msg = message.Message.recv(conn, _MSG_INVOKE_OR_PING, hmac_key=self._pyroHmacKey)
+        msg = message.Message.recv(conn, _MSG_INVOKE_OR_PING, self._pyroHmacKey)
         is_callback = False
         flags = msg.flags
         try:
             # a request without annotations (the usual one) can't carry a CORR
-            core.current_context.correlation_id = _correlation_id(msg.annotations) if msg.annotations \
+            core.current_context.__dict__["correlation_id"] = _correlation_id(msg.annotations) if msg.annotations \
                 else _new_correlation_id()
             if config.LOGWIRE:
                 core._log_wiredata(log, "daemon wiredata received", msg)
             if msg.type == _MSG_PING:
-                self._send_reply(conn, _MSG_PING, b"pong", msg.serializer_id, 0, msg.seq)
+                self._send_reply(conn, _MSG_PING, b"pong", msg.serializer_id, 0, msg.seq, msg.hmac_key)
                 return
             if flags & _FLAGS_ONEWAY and _TCP_QUICKACK is not None:
                 _set_quickack(conn)
             if msg.serializer_id not in self._accepted_ids:
                 raise errors.SerializeError("message used serializer that is not accepted: %d" % msg.serializer_id)
-            serializer = util.get_serializer_by_id(msg.serializer_id)
+            serializer = _serializers_by_id.get(msg.serializer_id) or util.get_serializer_by_id(msg.serializer_id)
             obj, method, vargs, kwargs = self._decode_request(conn, msg, serializer)
             if flags & _FLAGS_BATCH:
                 self._run_batch(conn, msg, serializer, obj, vargs)
@@ -296,7 +299,10 @@ class DaemonProtocol(object):
                 result = util.set_exposed_property_value(obj, vargs[0], vargs[1], only_exposed=config.REQUIRE_EXPOSE)
             else:
                 method = util.getAttribute(obj, method)
-                is_callback = getattr(method, "_pyroCallback", False)
+                # looked up on the function: a bound method's own lookup raises (and formats) an
+                # AttributeError for every method that is not a callback, before getattr's default applies
+                is_callback = getattr(method.__func__ if type(method) is _MethodType else method, "_pyroCallback",
+                                      False)
                 if flags & _FLAGS_ONEWAY and config.ONEWAY_THREADED and not self._is_own_object(obj):
                     self._oneway_starter.start(_OnewayCallThread(method, vargs, kwargs or {}))
                     return
@@ -327,13 +333,13 @@ class DaemonProtocol(object):
             # the payload is not needed any more: freeing a large one now lets the allocator reuse its
             # memory for the reply, instead of every large echo faulting in fresh pages
             msg.data = b""
-        ctx = core.current_context
-        ctx.client = conn
-        ctx.client_sock_addr = _peer_address(conn)
-        ctx.seq = msg.seq
-        ctx.annotations = msg.annotations
-        ctx.msg_flags = msg.flags
-        ctx.serializer_id = msg.serializer_id
+        ctx = core.current_context.__dict__  # this thread's fields: cheaper than attribute access on the local
+        ctx["client"] = conn
+        ctx["client_sock_addr"] = _peer_address(conn)
+        ctx["seq"] = msg.seq
+        ctx["annotations"] = msg.annotations
+        ctx["msg_flags"] = msg.flags
+        ctx["serializer_id"] = msg.serializer_id
         obj = self.objectsById.get(object_id)
         if obj is None:
             raise errors.DaemonError("unknown object")
@@ -368,16 +374,20 @@ class DaemonProtocol(object):
                 flags |= message.FLAGS_COMPRESSED
         else:  # what serializeData does uncompressed, one call less
             data = serializer.dumps(result)
-        self._send_reply(conn, message.MSG_RESULT, data, serializer.serializer_id, flags, msg.seq)
+        self._send_reply(conn, message.MSG_RESULT, data, serializer.serializer_id, flags, msg.seq, msg.hmac_key)
 
-    def _send_reply(self, conn, msgtype, data, serializer_id, flags, seq):
+    def _send_reply(self, conn, msgtype, data, serializer_id, flags, seq, hmac_key):
+        """Send a reply, with the HMAC key the request was received with (the daemon's)."""
         annotations = self._reply_annotations()
-        if not (self._pyroHmacKey or config.LOGWIRE):
+        if not (hmac_key or config.LOGWIRE):
             # the usual reply: encoded directly, without a Message object
-            message._send_encoded(conn, *message._encode_plain(msgtype, data, serializer_id, flags, seq, annotations))
+            frame, payload = message._encode_plain(msgtype, data, serializer_id, flags, seq, annotations)
+            if payload is None:
+                conn.send(frame)
+            else:
+                message._send_encoded(conn, frame, payload)
             return
-        reply = message.Message(msgtype, data, serializer_id, flags, seq, annotations=annotations,
-                                hmac_key=self._pyroHmacKey)
+        reply = message.Message(msgtype, data, serializer_id, flags, seq, annotations=annotations, hmac_key=hmac_key)
         if config.LOGWIRE:
             core._log_wiredata(log, "daemon wiredata sending", reply)
         reply._write_to(conn)

@@ -248,7 +248,9 @@ class MarshalSerializer(SerializerBase):
 
     def loadsCall(self, data):
         check_marshal_data(data)
-        obj, method, vargs, kwargs = _unpack_call(_unmarshal(data))
+        decoded = _unmarshal(data)
+        # a call as this library and 4.82 send it needs none of _unpack_call's conversions
+        obj, method, vargs, kwargs = decoded if type(decoded) is tuple and len(decoded) == 4 else _unpack_call(decoded)
         rebuild = self.dict_to_class
         return obj, method, _datawalk.recreate_classes(vargs, rebuild), _datawalk.recreate_classes(kwargs, rebuild)
 

@@ -13,6 +13,7 @@ from libc.string cimport memcpy
 import socket
 import time
 
+from Pyro4 import _protocol
 from Pyro4 import _socketutil_common as _common
 from Pyro4.errors import ConnectionClosedError
 
@@ -28,6 +29,8 @@ cdef Py_ssize_t _PREALLOCATE_LIMIT = 16 * 1024 * 1024
 # Below this a payload is cheaper to join to its header than to hand to sendmsg as two buffers.
 cdef Py_ssize_t _JOIN_LIMIT = 65536
 
+cdef Py_ssize_t _READ_AHEAD = _common.READ_AHEAD
+cdef Py_ssize_t _MESSAGE_HEADER_SIZE = _protocol.HEADER_SIZE
 cdef object _socket_timeout = socket.timeout
 cdef object _is_retry_error = _common.is_retry_error
 cdef object _sleep = time.sleep
@@ -142,6 +145,29 @@ def continue_ahead(sock, received, Py_ssize_t size, Py_ssize_t ahead):
     if isinstance(received, OSError):
         received = _recv_after_error(sock, ahead, received)
     return _receive_ahead_rest(sock, received, size, ahead)
+
+
+def recv_small_message(connection, take_message, version, max_size, required):
+    """The parts of a whole small message from the connection's pending bytes or one read-ahead, or
+    None (see the pure twin). This is SocketConnection._recv_small_message."""
+    cdef object buffer = connection._pending
+    cdef object sock
+    if not buffer:
+        if connection.keep_open or connection._exact_reads:
+            return None
+        sock = connection.sock
+        try:
+            buffer = sock.recv(_READ_AHEAD)
+        except OSError as err:
+            buffer = continue_ahead(sock, err, _MESSAGE_HEADER_SIZE, _READ_AHEAD)
+        else:
+            if len(buffer) < _MESSAGE_HEADER_SIZE:
+                buffer = continue_ahead(sock, buffer, _MESSAGE_HEADER_SIZE, _READ_AHEAD)
+        connection._pending = buffer
+    parts = take_message(buffer, version, max_size, required)
+    if parts is not None:
+        connection._pending = (<tuple>parts)[0]
+    return parts
 
 
 cdef object _recv_after_error(object sock, Py_ssize_t size, object err):

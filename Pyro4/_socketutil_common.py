@@ -28,6 +28,10 @@ _RETRY_ERRNOS = frozenset(ERRNO_RETRIES)
 # A non-blocking SSL socket reports "try again" with these instead of an errno.
 _SSL_RETRY_ERRORS = (ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
+# How much a small read may receive beyond what it needs: the rest of a small message (and
+# possibly the next ones of a client that doesn't wait for replies) comes along in the same syscall.
+READ_AHEAD = 65536
+
 # Pause between retries of a non-blocking socket that has nothing to give yet: short at first
 # (the data is usually on its way), doubling up to a cap so an idle peer doesn't burn a core.
 FIRST_RETRY_PAUSE = 0.00005

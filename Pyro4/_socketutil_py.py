@@ -10,6 +10,8 @@ public `Pyro4.socketutil` does that and binds the selected twin once (see `Pyro4
   `ahead` bytes in all), in as few recv calls as possible
 * `continue_ahead(sock, received, size, ahead)` -> the same, after the caller's own first recv
 * `receive_rest(sock, prefix, size, use_waitall)` -> `size` bytes that start with `prefix`
+* `recv_small_message(connection, take_message, version, max_size, required)` -> the parts of a
+  whole small message from a SocketConnection's pending bytes or one read-ahead, or None
 * `send_data(sock, data)` -> sends all of `data`
 * `send_parts(sock, header, payload)` -> sends `header + payload` as if joined, without copying a
   large payload
@@ -18,6 +20,7 @@ public `Pyro4.socketutil` does that and binds the selected twin once (see `Pyro4
 import socket
 import time
 
+from Pyro4 import _protocol
 from Pyro4 import _socketutil_common as _common
 from Pyro4.errors import ConnectionClosedError
 
@@ -27,6 +30,8 @@ _MSG_WAITALL = getattr(socket, "MSG_WAITALL", 0)
 _RECV_CHUNK = 262144
 # Largest MSG_WAITALL request: beyond it, the rest comes in chunks (same reason).
 _WAITALL_CHUNK = 16 * 1024 * 1024
+# The fixed part of every Pyro message, the least a message read asks for (see Pyro4.message).
+_MESSAGE_HEADER_SIZE = _protocol.HEADER_SIZE
 # Below this a payload is cheaper to join to its header than to hand to sendmsg as two buffers.
 _JOIN_LIMIT = 65536
 
@@ -150,6 +155,32 @@ def continue_ahead(sock, received, size, ahead):
     if isinstance(received, OSError):
         received = _recv_after_error(sock, ahead, received)
     return _receive_ahead_rest(sock, received, size, ahead)
+
+
+def recv_small_message(connection, take_message, version, max_size, required):
+    """What ``take_message(buffer, version, max_size, required)`` (a message twin's function) makes of
+    the connection's pending bytes, or of one read-ahead when none are pending: the parts of a whole
+    message, whose first item, the bytes after it, stay pending. None leaves every received byte
+    pending, for the step-by-step reads of Message.recv; so does a connection that must not read
+    ahead right now (see SocketConnection.recv). This is SocketConnection._recv_small_message."""
+    buffer = connection._pending
+    if not buffer:
+        if connection.keep_open or connection._exact_reads:
+            return None
+        sock = connection.sock
+        # receive_ahead, minus a call: the first recv is made here, anything more by continue_ahead
+        try:
+            buffer = sock.recv(_common.READ_AHEAD)
+        except OSError as err:
+            buffer = continue_ahead(sock, err, _MESSAGE_HEADER_SIZE, _common.READ_AHEAD)
+        else:
+            if len(buffer) < _MESSAGE_HEADER_SIZE:
+                buffer = continue_ahead(sock, buffer, _MESSAGE_HEADER_SIZE, _common.READ_AHEAD)
+        connection._pending = buffer
+    parts = take_message(buffer, version, max_size, required)
+    if parts is not None:
+        connection._pending = parts[0]
+    return parts
 
 
 def _receive_ahead_rest(sock, data, size, limit):

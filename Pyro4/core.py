@@ -279,17 +279,22 @@ class Proxy(object):
         if name in _PROXY_OWN_ATTRIBUTES:
             # keeps copy/pickle/half-initialised proxies from connecting
             raise AttributeError(name)
+        state = self.__dict__  # read directly: each self.attribute would come through this hook's type again
+        try:
+            methods, attrs = state["_pyroMethods"], state["_pyroAttrs"]
+        except KeyError:
+            raise AttributeError(name) from None  # a proxy that is not initialised
         metadata = config.METADATA
-        if metadata and not self._pyroMethods and not self._pyroAttrs:
+        if metadata and not methods and not attrs:
             self._ensure_metadata()
-        attrs = self._pyroAttrs
+            methods, attrs = state["_pyroMethods"], state["_pyroAttrs"]
         if attrs and name in attrs:
             return self._pyroInvoke("__getattr__", (name,), None)
-        if metadata and name not in self._pyroMethods:
+        if metadata and name not in methods:
             raise AttributeError("remote object '%s' has no exposed attribute or method '%s'" % (self._pyroUri, name))
-        if self._proxy_async:
-            return _AsyncRemoteMethod(self, name, self._pyroMaxRetries)
-        return _RemoteMethod(self._pyroInvoke, name, self._pyroMaxRetries)
+        if state["_proxy_async"]:
+            return _AsyncRemoteMethod(self, name, state["_pyroMaxRetries"])
+        return _RemoteMethod(self._pyroInvoke, name, state["_pyroMaxRetries"])
 
     def __setattr__(self, name, value):
         if name in _PROXY_OWN_ATTRIBUTES:
@@ -509,17 +514,20 @@ class Proxy(object):
 
     def _pyroInvoke(self, methodname, vargs, kwargs, flags=0, objectId=None):
         """Perform one remote call and return its result (see API.md §8.4 for the exact steps)."""
-        with self._proxy_lock:
-            current_context.response_annotations = {}
-            connection = self._pyroConnection
+        # The proxy's own attributes are read from its __dict__ here: with __getattr__ defined, every
+        # self.attribute goes through the type's lookup hook, which costs several dict lookups.
+        state = self.__dict__
+        with state["_proxy_lock"]:
+            ctx = current_context.__dict__  # this thread's fields: cheaper than attribute access on the local
+            ctx["response_annotations"] = {}
+            connection = state["_pyroConnection"]
             if connection is None:
                 self._connect()
-                connection = self._pyroConnection
-            serializer = util.get_serializer(self._pyroSerializer or config.SERIALIZER)
+                connection = state["_pyroConnection"]
+            serializer = util.get_serializer(state["_pyroSerializer"] or config.SERIALIZER)
             objectId = objectId or connection.objectId
-            annotations = current_context.annotations
-            if annotations or current_context.correlation_id or \
-                    type(self)._pyroAnnotations is not _NO_OWN_ANNOTATIONS:
+            annotations = ctx["annotations"]
+            if annotations or ctx["correlation_id"] or type(self)._pyroAnnotations is not _NO_OWN_ANNOTATIONS:
                 annotations = self._request_annotations(True)  # else: nothing to send, nothing to clear
             if vargs and isinstance(vargs[0], SerializedBlob):
                 data, flags = _serialize_blob_call(serializer, objectId, methodname, vargs, kwargs, annotations,
@@ -530,11 +538,11 @@ class Proxy(object):
                     flags |= FLAGS_COMPRESSED
             else:  # what serializeCall does uncompressed, one call less
                 data = serializer.dumpsCall(objectId, methodname, vargs, kwargs)
-            if methodname in self._pyroOneway:
+            if methodname in state["_pyroOneway"]:
                 flags |= FLAGS_ONEWAY
-            seq = (self._pyroSeq + 1) & 0xffff
-            _set_own_attribute(self, "_pyroSeq", seq)  # skips __setattr__'s routing: once per call
-            if self._proxy_hmac_key or config.LOGWIRE:
+            state["_pyroSeq"] = seq = (state["_pyroSeq"] + 1) & 0xffff  # skips __setattr__'s routing
+            hmac_key = state["_proxy_hmac_key"]
+            if hmac_key or config.LOGWIRE:
                 frame, payload = self._encode_request(data, serializer.serializer_id, flags, seq, annotations)
             else:  # the usual request: no Message object needed
                 frame, payload = message._encode_plain(MSG_INVOKE, data, serializer.serializer_id, flags, seq,
@@ -548,7 +556,7 @@ class Proxy(object):
                 del frame, payload
                 if flags & FLAGS_ONEWAY:
                     return None
-                return self._receive_result(serializer)
+                return _receive_result(self, state, serializer, seq)
             except (errors.CommunicationError, KeyboardInterrupt):
                 # the stream may be out of sync now; start afresh on the next call
                 self._pyroRelease()
@@ -561,37 +569,6 @@ class Proxy(object):
         if config.LOGWIRE:
             _log_wiredata(log, "proxy wiredata sending", msg)
         return msg._encoded_parts()
-
-    def _receive_result(self, serializer):
-        msg = message.Message.recv(self._pyroConnection, _RESULT_ONLY, hmac_key=self._proxy_hmac_key)
-        if config.LOGWIRE:
-            _log_wiredata(log, "proxy wiredata received", msg)
-        if msg.seq != self._pyroSeq:
-            raise errors.ProtocolError("invoke: reply sequence out of sync, got %d expected %d"
-                                       % (msg.seq, self._pyroSeq))
-        if msg.serializer_id != serializer.serializer_id:
-            raise errors.SerializeError("invalid serializer in response: %d" % msg.serializer_id)
-        if msg.annotations:
-            current_context.response_annotations = msg.annotations
-            self._pyroResponseAnnotations(msg.annotations, msg.type)
-        if self._pyroRawWireResponse:
-            return msg.decompress_if_needed()
-        if msg.flags & FLAGS_COMPRESSED:
-            data = serializer.deserializeData(msg.data, compressed=True)
-        else:
-            data = serializer.loads(msg.data)  # what deserializeData does uncompressed, one call less
-        if msg.flags & FLAGS_ITEMSTREAMRESULT:
-            # checked before FLAGS_EXCEPTION: stream replies carry both flags
-            stream_id = bytes(msg.annotations.get("STRM", b"")).decode("ascii", "replace")
-            if not stream_id:
-                raise errors.ProtocolError("result of call is an iterator, but the server is not configured "
-                                           "to allow streaming")
-            return _StreamResultIterator(stream_id, self)
-        if msg.flags & FLAGS_EXCEPTION:
-            if not isinstance(data, BaseException):
-                raise errors.ProtocolError("exception reply does not contain an exception object")
-            raise data
-        return data
 
     def _connect(self, replace_uri=False, connected_socket=None):
         """Make the connection and do the handshake; False if already connected."""
@@ -688,6 +665,63 @@ class Proxy(object):
             self._pyroResponseAnnotations(reply.annotations, reply.type)
 
 
+def _receive_result(proxy, state, serializer, seq):
+    """The result of the call just sent: the reply's value, or its exception raised."""
+    connection, hmac_key = state["_pyroConnection"], state["_proxy_hmac_key"]
+    if hmac_key or config.LOGWIRE or state["_pyroRawWireResponse"]:
+        return _result_of_message(proxy, serializer, seq, message.Message.recv(connection, _RESULT_ONLY, hmac_key))
+    (_, _, flags, reply_seq, _, serializer_id, _, annotations, data) = message._recv_parts(connection, _RESULT_ONLY)
+    if reply_seq != seq:
+        raise errors.ProtocolError("invoke: reply sequence out of sync, got %d expected %d" % (reply_seq, seq))
+    if serializer_id != serializer.serializer_id:
+        raise errors.SerializeError("invalid serializer in response: %d" % serializer_id)
+    if annotations:
+        current_context.__dict__["response_annotations"] = annotations
+        # the base class's hook does nothing: only an own one (also one set on the instance) is called
+        if type(proxy)._pyroResponseAnnotations is not _NO_RESPONSE_ANNOTATIONS_HOOK or \
+                "_pyroResponseAnnotations" in state:
+            proxy._pyroResponseAnnotations(annotations, MSG_RESULT)
+    if flags & FLAGS_COMPRESSED:
+        result = serializer.deserializeData(data, compressed=True)
+    else:
+        result = serializer.loads(data)  # what deserializeData does uncompressed, one call less
+    if flags & (FLAGS_ITEMSTREAMRESULT | FLAGS_EXCEPTION):
+        return _special_result(proxy, flags, annotations, result)
+    return result
+
+
+def _result_of_message(proxy, serializer, seq, msg):
+    """_receive_result for a reply received as a Message (HMAC, wire logging or a raw-response proxy)."""
+    if config.LOGWIRE:
+        _log_wiredata(log, "proxy wiredata received", msg)
+    if msg.seq != seq:
+        raise errors.ProtocolError("invoke: reply sequence out of sync, got %d expected %d" % (msg.seq, seq))
+    if msg.serializer_id != serializer.serializer_id:
+        raise errors.SerializeError("invalid serializer in response: %d" % msg.serializer_id)
+    if msg.annotations:
+        current_context.response_annotations = msg.annotations
+        proxy._pyroResponseAnnotations(msg.annotations, msg.type)
+    if proxy._pyroRawWireResponse:
+        return msg.decompress_if_needed()
+    result = serializer.deserializeData(msg.data, compressed=bool(msg.flags & FLAGS_COMPRESSED))
+    return _special_result(proxy, msg.flags, msg.annotations, result)
+
+
+def _special_result(proxy, flags, annotations, result):
+    if flags & FLAGS_ITEMSTREAMRESULT:
+        # checked before FLAGS_EXCEPTION: stream replies carry both flags
+        stream_id = bytes(annotations.get("STRM", b"")).decode("ascii", "replace")
+        if not stream_id:
+            raise errors.ProtocolError("result of call is an iterator, but the server is not configured "
+                                       "to allow streaming")
+        return _StreamResultIterator(stream_id, proxy)
+    if flags & FLAGS_EXCEPTION:
+        if not isinstance(result, BaseException):
+            raise errors.ProtocolError("exception reply does not contain an exception object")
+        raise result
+    return result
+
+
 def _client_ssl_context():
     if not config.SSL:
         return None
@@ -715,6 +749,7 @@ def _serialize_blob_call(serializer, objectId, methodname, vargs, kwargs, annota
 # --------------------------------------------------------------------------------------------------
 # Remote method stand-ins: plain, batched and asynchronous
 _NO_OWN_ANNOTATIONS = Proxy._pyroAnnotations
+_NO_RESPONSE_ANNOTATIONS_HOOK = Proxy._pyroResponseAnnotations
 
 
 # --------------------------------------------------------------------------------------------------

@@ -136,22 +136,11 @@ class Message(object):
         """Reads one complete message from the connection and checks it (size, type, HMAC)."""
         # a small message that arrived whole is taken in one call (most requests and replies are);
         # anything else, errors included, is read and checked step by step as Pyro4 does it
-        try:
-            parts = connection._recv_small_message(_impl.take_message, constants.PROTOCOL_VERSION,
-                                                   config.MAX_MESSAGE_SIZE, requiredMsgTypes)
-        except AttributeError:
-            if hasattr(connection, "_recv_small_message"):
-                raise  # from inside the method
-            parts = None  # any connection-like object with recv and close will do
-        if parts is None:
+        take_small = getattr(connection, "_recv_small_message", None)  # any object with recv and close will do
+        if take_small is None or (parts := take_small(_impl.take_message, constants.PROTOCOL_VERSION,
+                                                      config.MAX_MESSAGE_SIZE, requiredMsgTypes)) is None:
             return _recv_in_steps(cls, connection, requiredMsgTypes, hmac_key)
-        msg = _new_instance(cls)
-        (_, msg.type, msg.flags, msg.seq, msg.data_size, msg.serializer_id, msg.annotations_size, msg.annotations,
-         msg.data) = parts
-        msg.hmac_key = hmac_key
-        if hmac_key or "HMAC" in msg.annotations:
-            msg._check_hmac()
-        return msg
+        return _from_parts(cls, parts, hmac_key)
 
     def _check_hmac(self):
         received = self.annotations.get("HMAC")
@@ -243,6 +232,32 @@ def _recv_in_steps(cls, connection, required_types, hmac_key):
             msg.data = connection.recv(msg.data_size)
     elif msg.data_size:
         msg.data = connection.recv(msg.data_size)
+    if hmac_key or "HMAC" in msg.annotations:
+        msg._check_hmac()
+    return msg
+
+
+def _recv_parts(connection, required):
+    """What ``Message.recv(connection, required)`` (no HMAC key) receives, as the tuple of the twins'
+    take_message (unread rest, type, flags, seq, data_size, serializer_id, annotations_size,
+    annotations, data): a reply is usually taken that way without a Message object."""
+    take_small = getattr(connection, "_recv_small_message", None)
+    if take_small is None or (parts := take_small(_impl.take_message, constants.PROTOCOL_VERSION,
+                                                  config.MAX_MESSAGE_SIZE, required)) is None:
+        msg = _recv_in_steps(Message, connection, required, None)
+    elif "HMAC" in parts[7]:
+        msg = _from_parts(Message, parts, None)  # raises: an HMAC we have no key for
+    else:
+        return parts
+    return (b"", msg.type, msg.flags, msg.seq, msg.data_size, msg.serializer_id, msg.annotations_size,
+            msg.annotations, msg.data)
+
+
+def _from_parts(cls, parts, hmac_key):
+    msg = _new_instance(cls)
+    (_, msg.type, msg.flags, msg.seq, msg.data_size, msg.serializer_id, msg.annotations_size, msg.annotations,
+     msg.data) = parts
+    msg.hmac_key = hmac_key
     if hmac_key or "HMAC" in msg.annotations:
         msg._check_hmac()
     return msg

@@ -20,6 +20,7 @@ from Pyro4._socketutil_common import (  # noqa: F401 - the errno lists are publi
     ERRNO_EADDRNOTAVAIL,
     ERRNO_ENOTSOCK,
     ERRNO_RETRIES,
+    READ_AHEAD,
 )
 from Pyro4._speedups import socketutil_impl as _impl
 from Pyro4.configuration import config
@@ -28,9 +29,7 @@ from Pyro4.errors import CommunicationError, ConnectionClosedError, TimeoutError
 if not hasattr(socket, "SOL_TCP"):
     socket.SOL_TCP = socket.IPPROTO_TCP
 
-# How much a small read may receive beyond what it needs: the rest of a small message (and
-# possibly the next ones of a client that doesn't wait for replies) comes along in the same syscall.
-_READ_AHEAD = 65536
+_READ_AHEAD = READ_AHEAD  # see Pyro4._socketutil_common
 # After a read of more than _READ_AHEAD bytes (a large payload) the next message is probably large
 # too, so this many reads (its header and annotations) are exact: its payload then arrives whole in
 # one receive instead of after a read-ahead prefix that has to be joined to it, which in the pure
@@ -465,6 +464,10 @@ def getSSLcontext(servercert="", serverkey="", clientcert="", clientkey="", cace
 # ---- connection wrapper ----------------------------------------------------------------------
 
 
+def _read_in_steps(connection, take_message, version, max_size, required):
+    return None  # Message.recv then reads every part through connection.recv
+
+
 class SocketConnection(object):
     """A connected socket plus what Pyro keeps per connection (session instances, resources)."""
 
@@ -531,31 +534,13 @@ class SocketConnection(object):
             self._exact_reads = _EXACT_READS_AFTER_LARGE
         return _impl.receive_rest(self.sock, pending, size, config.USE_MSG_WAITALL)
 
-    def _recv_small_message(self, take_message, version, max_size, required):
-        """What ``take_message(buffer, version, max_size, required)`` (a message twin's function) makes
-        of the pending bytes, or of one read-ahead when none are pending: the parts of a whole message,
-        whose first item, the bytes after it, stay pending. None leaves every received byte pending,
-        for the step-by-step reads (recv) of Message.recv; so does a connection that must not read
-        ahead right now (see recv)."""
-        if type(self) is not SocketConnection and type(self).recv is not SocketConnection.recv:
-            return None  # a subclass that reads in its own way: every read goes through its recv
-        buffer = self._pending
-        if not buffer:
-            if self.keep_open or self._exact_reads:
-                return None
-            # receive_ahead, minus a call: the first recv is made here, anything more by the twin
-            try:
-                buffer = self.sock.recv(_READ_AHEAD)
-            except OSError as err:
-                buffer = _impl.continue_ahead(self.sock, err, _MESSAGE_HEADER_SIZE, _READ_AHEAD)
-            else:
-                if len(buffer) < _MESSAGE_HEADER_SIZE:
-                    buffer = _impl.continue_ahead(self.sock, buffer, _MESSAGE_HEADER_SIZE, _READ_AHEAD)
-            self._pending = buffer
-        parts = take_message(buffer, version, max_size, required)
-        if parts is not None:
-            self._pending = parts[0]
-        return parts
+    # the parts of a whole small message in one step, or None (see the twins' recv_small_message)
+    _recv_small_message = _impl.recv_small_message
+
+    def __init_subclass__(cls, **kwargs):
+        super(SocketConnection, cls).__init_subclass__(**kwargs)
+        if cls.recv is not SocketConnection.recv:
+            cls._recv_small_message = _read_in_steps  # a subclass that reads in its own way: all through its recv
 
     def _has_pending_data(self):
         """True if bytes of a next message were already received (a selector won't report them)."""

@@ -210,11 +210,21 @@ def is_private_attribute(attr_name):
     return True
 
 
+# is_private_attribute of the method names requests use: it runs for every call
+_private_name_cache = {}
+_PRIVATE_NAME_CACHE_SIZE = 1024
+
+
 def getAttribute(obj, attr):
     """The attribute a remote call may use: never private, never dotted, exposed if config.REQUIRE_EXPOSE."""
     if not isinstance(attr, str):
         raise AttributeError("attribute name must be a string, not %s" % type(attr).__name__)
-    if is_private_attribute(attr):
+    private = _private_name_cache.get(attr)
+    if private is None:
+        private = is_private_attribute(attr)
+        if len(_private_name_cache) < _PRIVATE_NAME_CACHE_SIZE:  # the names come from clients: bounded
+            _private_name_cache[attr] = private
+    if private:
         raise AttributeError("attempt to access private attribute '%s'" % attr)
     value = getattr(obj, attr)  # a dotted name is just a name that doesn't exist: no traversal
     if not config.REQUIRE_EXPOSE or getattr(value, "_pyroExposed", False):

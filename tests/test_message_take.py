@@ -2,6 +2,7 @@
 _recv_small_message, and Message.recv using them. The one-step path must be invisible: for any input
 (malformed included) both twins agree, and Message.recv gives the same message or the same error, and
 leaves the same bytes unread, as the step-by-step reads."""
+import importlib
 import os
 import socket
 import struct
@@ -14,7 +15,7 @@ from test_socketutil_twins import _send_in_thread
 import Pyro4
 import Pyro4.constants
 import Pyro4.errors
-from Pyro4 import _message_py, message, socketutil
+from Pyro4 import _message_py, _socketutil_py, message, socketutil
 from Pyro4.message import Message
 
 if os.environ.get("PYRO4_EXPECT_NO_EXTENSIONS", "") in ("", "0"):
@@ -146,8 +147,11 @@ def test_take_mutated_and_truncated_messages(fields, annotations, data, rest, po
 
 @pytest.fixture(params=[twin.__name__ for twin in TWINS], ids=lambda name: name.rpartition(".")[2])
 def message_module(request, monkeypatch):
+    """Pyro4.message with one message twin, its connections reading through the socket twin of the same kind."""
     twin = next(twin for twin in TWINS if twin.__name__ == request.param)
     monkeypatch.setattr(message, "_impl", twin)
+    socket_twin = _socketutil_py if twin is _message_py else importlib.import_module("Pyro4._socketutil")
+    monkeypatch.setattr(socketutil.SocketConnection, "_recv_small_message", socket_twin.recv_small_message)
     return message
 
 
@@ -385,3 +389,27 @@ def test_a_subclass_with_its_own_recv_sees_every_read(message_module, pair):
     assert not plain_conn._has_pending_data()
     for conn in (logging_conn, plain_conn):
         conn.keep_open = True  # the fixture closes the sockets
+
+
+def test_a_subclass_with_its_own_recv_has_no_one_step_reader():
+    class LoggingConnection(socketutil.SocketConnection):
+        def recv(self, size):
+            return super().recv(size)
+
+    class PlainSubclass(socketutil.SocketConnection):
+        pass
+
+    assert LoggingConnection._recv_small_message is socketutil._read_in_steps
+    assert PlainSubclass._recv_small_message is socketutil.SocketConnection._recv_small_message
+    assert socketutil._read_in_steps(None, None, VERSION, 0, None) is None
+
+
+def test_recv_small_message_twins_take_the_same_from_pending_bytes(socketutil_twin, pair):
+    left, right = pair
+    conn = socketutil.SocketConnection(left)
+    conn._pending = frame(seq=1) + frame(seq=2)[:20]  # one whole message, then a part of the next
+    parts = socketutil_twin.recv_small_message(conn, message._impl.take_message, VERSION, 0, None)
+    assert parts[3] == 1 and parts[0] == frame(seq=2)[:20] and conn._pending == parts[0]
+    assert socketutil_twin.recv_small_message(conn, message._impl.take_message, VERSION, 0, None) is None
+    assert conn._pending == frame(seq=2)[:20]  # an incomplete message stays pending, nothing read
+    conn.keep_open = True
