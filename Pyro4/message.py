@@ -28,12 +28,11 @@ The byte work is done by a twin module chosen once by ``Pyro4._speedups``: the c
 reads ``Pyro4.config`` and ``Pyro4.constants.PROTOCOL_VERSION`` live at every use and passes the
 values to the twin.
 """
-import hashlib
 import hmac
 import logging
 import zlib
 
-from Pyro4 import _protocol, constants
+from Pyro4 import _message_py, _protocol, constants
 from Pyro4._speedups import message_impl as _impl
 from Pyro4.configuration import config
 
@@ -63,11 +62,7 @@ _PING_SERIALIZER_ID = 42  # ping payloads are raw bytes, never deserialized
 _SINGLE_READ_LIMIT = 16384  # payload size up to which annotations and payload are read together
 _JOIN_LIMIT = 65536  # payload size from which a message is sent without joining header and payload
 _new_instance = object.__new__
-_HMAC_BLOCK_SIZE = 64  # SHA1 block size
-_INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
-_OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
-_hmac_pad_cache = {}
-_HMAC_PAD_CACHE_SIZE = 32
+_OWN_SHA1_LIMIT = 16384  # payload size up to which the selected twin's HMAC is used (see Message.hmac)
 
 
 class Message(object):
@@ -152,14 +147,9 @@ class Message(object):
 
     def hmac(self):
         """HMAC-SHA1 over the payload, then the values of all other annotations in key order."""
-        inner, outer = _hmac_pads(self.hmac_key)
-        inner.update(self.data)
-        if self.annotations:
-            for name, value in sorted(self.annotations.items()):
-                if name != "HMAC":
-                    inner.update(value)
-        outer.update(inner.digest())
-        return outer.digest()
+        # hashlib (the pure twin's) hashes a large payload faster: it can use the CPU's SHA instructions
+        digest = _impl.message_hmac if len(self.data) < _OWN_SHA1_LIMIT else _message_py.message_hmac
+        return digest(self.hmac_key, self.data, self.annotations)
 
     @staticmethod
     def ping(pyroConnection, hmac_key=None):
@@ -271,33 +261,6 @@ def _from_header(cls, header, hmac_key):
     msg.annotations = {}
     msg.hmac_key = hmac_key
     return msg
-
-
-def _hmac_pads(key):
-    """Fresh copies of the SHA1 states of HMAC's inner and outer key pads (RFC 2104).
-
-    Hashing the two pads is most of the cost of an HMAC of a small message (more so with OpenSSL 3),
-    so they are computed once per key and copied for each message.
-    """
-    if key.__class__ is not bytes:
-        key = _hmac_key_bytes(key)
-    pads = _hmac_pad_cache.get(key)
-    if pads is None:
-        block = hashlib.sha1(key).digest() if len(key) > _HMAC_BLOCK_SIZE else key
-        block = block.ljust(_HMAC_BLOCK_SIZE, b"\0")
-        pads = hashlib.sha1(block.translate(_INNER_PAD)), hashlib.sha1(block.translate(_OUTER_PAD))
-        if len(_hmac_pad_cache) >= _HMAC_PAD_CACHE_SIZE:
-            _hmac_pad_cache.clear()
-        _hmac_pad_cache[key] = pads
-    return pads[0].copy(), pads[1].copy()
-
-
-def _hmac_key_bytes(key):
-    if isinstance(key, str):
-        return key.encode("utf-8")  # a str key is used as its UTF-8 bytes
-    if isinstance(key, (bytes, bytearray, memoryview)):
-        return bytes(key)
-    raise TypeError("hmac key must be bytes, not %s" % type(key).__name__)
 
 
 def _with_message(exc, msg):

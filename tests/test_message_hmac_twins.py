@@ -271,6 +271,14 @@ def test_same_as_message_hmac(message_twin, key):
     assert msg.annotations["HMAC"] == message_twin.message_hmac(key, msg.data, msg.annotations)
 
 
+@pytest.mark.parametrize("size", [Pyro4.message._OWN_SHA1_LIMIT - 1, Pyro4.message._OWN_SHA1_LIMIT, 300000])
+def test_message_hmac_of_small_and_large_payloads(size):
+    # Message.hmac hands large payloads to hashlib: the digest must not change at that limit
+    data = some_bytes(size, size)
+    msg = Pyro4.message.Message(Pyro4.message.MSG_RESULT, data, 4, 0, 1, {"CORR": b"c" * 16}, hmac_key=b"key")
+    assert msg.annotations["HMAC"] == reference(b"key", data, {"CORR": b"c" * 16})
+
+
 @pytest.mark.parametrize("name", ["hmac_serpent", "hmac_annotations_serpent"])
 def test_wire_vectors(message_twin, name):
     with open(os.path.join(VECTOR_DIR, name + ".json")) as file:
