@@ -18,6 +18,7 @@ import uuid
 
 from Pyro4 import constants, core, errors, futures, message, util
 from Pyro4._serializers_formats import _marshal_loads
+from Pyro4._speedups import message_impl as _message_impl  # its encode_plain, for every reply
 from Pyro4.configuration import config
 
 log = logging.getLogger("Pyro4.core")
@@ -381,7 +382,8 @@ class DaemonProtocol(object):
         annotations = self._reply_annotations()
         if not (hmac_key or config.LOGWIRE):
             # the usual reply: encoded directly, without a Message object
-            frame, payload = message._encode_plain(msgtype, data, serializer_id, flags, seq, annotations)
+            frame, payload = _message_impl.encode_plain(constants.PROTOCOL_VERSION, msgtype, data, serializer_id, flags,
+                                                        seq, annotations, config.MAX_MESSAGE_SIZE)
             if payload is None:
                 conn.send(frame)
             else:

@@ -35,6 +35,7 @@ cdef enum:
     CHECKSUM_C_LIMIT = 1 << 30
 
 cdef long long CHECKSUM_MAGIC = _protocol.CHECKSUM_MAGIC
+cdef Py_ssize_t JOIN_LIMIT = _protocol.JOIN_LIMIT
 cdef bytes TAG = _protocol.HEADER_TAG  # written and compared as the literal b"PYRO" below
 # The reserved keys come back as these same str objects, saving a decode per common chunk.
 cdef str KEY_CORR = "CORR"
@@ -266,6 +267,18 @@ def checksum(msg_type, version, data_size, annotations_size, serializer_id, flag
     # huge or non-int values: the same arithmetic as the pure twin, errors included
     return (msg_type + version + data_size + annotations_size + serializer_id + flags + seq +
             CHECKSUM_MAGIC) & 0xFFFF
+
+
+def encode_plain(version, msg_type, data, serializer_id, flags, seq, annotations, max_size):
+    """What a message without HMAC key sends, as ``(frame, payload or None)`` (see the pure twin)."""
+    cdef Py_ssize_t data_size = len(data)
+    if max_size > 0:
+        total_size = data_size + (annotations_size(annotations) if annotations else 0)
+        if total_size > max_size:
+            raise _protocol.message_too_large(total_size, max_size)
+    if data_size < JOIN_LIMIT:
+        return encode_message(version, msg_type, flags, seq, serializer_id, data_size, annotations, data), None
+    return encode_message(version, msg_type, flags, seq, serializer_id, data_size, annotations, b""), data
 
 
 def annotations_size(annotations):

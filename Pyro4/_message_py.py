@@ -110,6 +110,21 @@ def encode_message(version, msg_type, flags, seq, serializer_id, data_size, anno
     return header + data
 
 
+def encode_plain(version, msg_type, data, serializer_id, flags, seq, annotations, max_size):
+    """What a message without HMAC key sends, as ``(frame, payload or None)``: the whole message as
+    one bytes object, or, for a payload of _protocol.JOIN_LIMIT bytes or more, the header and annotations as
+    the frame and the payload apart (so it is not copied to join them). MessageTooLargeError if
+    payload and annotations together exceed a positive `max_size`."""
+    data_size = len(data)
+    if max_size > 0:
+        total_size = data_size + (annotations_size(annotations) if annotations else 0)
+        if total_size > max_size:
+            raise _protocol.message_too_large(total_size, max_size)
+    if data_size < _protocol.JOIN_LIMIT:
+        return encode_message(version, msg_type, flags, seq, serializer_id, data_size, annotations, data), None
+    return encode_message(version, msg_type, flags, seq, serializer_id, data_size, annotations, b""), data
+
+
 def _encode_with_one_chunk(version, msg_type, flags, seq, serializer_id, data_size, annotations, data):
     """encode_message for the usual message, one annotation with a known key and a bytes value: the
     header and the chunk header packed at once. None when anything is unusual (the general code then

@@ -38,6 +38,9 @@ CHECKSUM_MAGIC = 0x34E9
 CHUNK_HEADER_FORMAT = "!4sH"
 CHUNK_HEADER_SIZE = 6
 ANNOTATION_KEY_SIZE = 4
+# Payload size from which a message is sent as header + payload without joining them: below it the
+# copy of a join costs less than handing two buffers to sendmsg.
+JOIN_LIMIT = 65536
 MAX_DATA_SIZE = 0x7FFFFFFF
 MAX_UINT16 = 0xFFFF
 

@@ -27,7 +27,7 @@ cdef Py_ssize_t _WAITALL_CHUNK = 16 * 1024 * 1024
 # the result; beyond it the memory grows with what arrives, as announced sizes can't be trusted.
 cdef Py_ssize_t _PREALLOCATE_LIMIT = 16 * 1024 * 1024
 # Below this a payload is cheaper to join to its header than to hand to sendmsg as two buffers.
-cdef Py_ssize_t _JOIN_LIMIT = 65536
+cdef Py_ssize_t _JOIN_LIMIT = _protocol.JOIN_LIMIT
 
 cdef Py_ssize_t _READ_AHEAD = _common.READ_AHEAD
 cdef Py_ssize_t _MESSAGE_HEADER_SIZE = _protocol.HEADER_SIZE

@@ -33,7 +33,7 @@ _WAITALL_CHUNK = 16 * 1024 * 1024
 # The fixed part of every Pyro message, the least a message read asks for (see Pyro4.message).
 _MESSAGE_HEADER_SIZE = _protocol.HEADER_SIZE
 # Below this a payload is cheaper to join to its header than to hand to sendmsg as two buffers.
-_JOIN_LIMIT = 65536
+_JOIN_LIMIT = _protocol.JOIN_LIMIT
 
 
 def _recv_flags(sock, use_waitall):

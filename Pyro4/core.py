@@ -17,6 +17,7 @@ import time
 import uuid
 
 from Pyro4 import constants, errors, futures, message, socketutil, util
+from Pyro4._speedups import message_impl as _message_impl  # its encode_plain, for every request
 from Pyro4.configuration import config
 from Pyro4.message import (FLAGS_BATCH, FLAGS_COMPRESSED, FLAGS_EXCEPTION, FLAGS_ITEMSTREAMRESULT,
                            FLAGS_KEEPSERIALIZED, FLAGS_META_ON_CONNECT, FLAGS_ONEWAY, MSG_CONNECT,
@@ -545,8 +546,9 @@ class Proxy(object):
             if hmac_key or config.LOGWIRE:
                 frame, payload = self._encode_request(data, serializer.serializer_id, flags, seq, annotations)
             else:  # the usual request: no Message object needed
-                frame, payload = message._encode_plain(MSG_INVOKE, data, serializer.serializer_id, flags, seq,
-                                                       annotations)
+                frame, payload = _message_impl.encode_plain(constants.PROTOCOL_VERSION, MSG_INVOKE, data,
+                                                            serializer.serializer_id, flags, seq, annotations,
+                                                            config.MAX_MESSAGE_SIZE)
             del data  # don't keep a large request alive while waiting for the reply
             try:
                 if payload is None:

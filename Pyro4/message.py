@@ -60,7 +60,7 @@ secure_compare = hmac.compare_digest
 _HEADER_SIZE = _protocol.HEADER_SIZE
 _PING_SERIALIZER_ID = 42  # ping payloads are raw bytes, never deserialized
 _SINGLE_READ_LIMIT = 16384  # payload size up to which annotations and payload are read together
-_JOIN_LIMIT = 65536  # payload size from which a message is sent without joining header and payload
+_JOIN_LIMIT = _protocol.JOIN_LIMIT
 _new_instance = object.__new__
 _OWN_SHA1_LIMIT = 16384  # payload size up to which the selected twin's HMAC is used (see Message.hmac)
 
@@ -165,21 +165,6 @@ class Message(object):
             self.flags &= ~FLAGS_COMPRESSED
             self.data_size = len(self.data)
         return self
-
-
-def _encode_plain(msg_type, data, serializer_id, flags, seq, annotations):
-    """What ``Message(...)._write_to()`` sends for a message without HMAC key, as (frame, payload or
-    None): requests and replies are sent this way without building a Message object."""
-    max_size = config.MAX_MESSAGE_SIZE
-    data_size = len(data)
-    if max_size > 0:
-        total_size = data_size + (_impl.annotations_size(annotations) if annotations else 0)
-        if total_size > max_size:
-            raise _protocol.message_too_large(total_size, max_size)
-    if data_size < _JOIN_LIMIT:  # as in _encode_for_sending, minus a call on every small message
-        return _impl.encode_message(constants.PROTOCOL_VERSION, msg_type, flags, seq, serializer_id, data_size,
-                                    annotations, data), None
-    return _encode_for_sending(msg_type, flags, seq, serializer_id, data_size, annotations, data)
 
 
 def _encode_for_sending(msg_type, flags, seq, serializer_id, data_size, annotations, data):

@@ -168,3 +168,33 @@ def test_reserved_keys_decode_equal():
         parsed = twin.parse_annotations(b"CORR\x00\x00HMAC\x00\x00STRM\x00\x00BLBI\x00\x00")
         assert list(parsed) == ["CORR", "HMAC", "STRM", "BLBI"]
         assert all(type(key) is str for key in parsed)
+
+
+# ---- encode_plain: the whole message, or the frame and the large payload apart ---------------------
+
+@pytest.mark.parametrize("size", [0, 120, pure._protocol.JOIN_LIMIT - 1, pure._protocol.JOIN_LIMIT, 200000])
+@pytest.mark.parametrize("annotations", [{}, {"CORR": b"c" * 16}, {"CORR": b"c" * 16, "XTRA": b"x" * 70}])
+def test_encode_plain_is_encode_message_split_at_the_join_limit(size, annotations):
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    whole = pure.encode_message(48, 5, 0, 9, 3, size, annotations, data)
+    result = same_on_both("encode_plain", 48, 5, data, 3, 0, 9, annotations, 0)
+    if size < pure._protocol.JOIN_LIMIT:
+        assert result == ("ok", (whole, None))
+    else:
+        frame, payload = result[1]
+        assert payload is data and frame + payload == whole
+
+
+@pytest.mark.parametrize("max_size", [-1, 0, 1, 149, 150, 151, 10 ** 9])
+def test_encode_plain_max_size(max_size):
+    # 128 bytes of payload and one 22-byte chunk: 150 in all
+    result = same_on_both("encode_plain", 48, 4, b"p" * 128, 1, 0, 1, {"CORR": b"c" * 16}, max_size)
+    assert result[0] == ("error" if 0 < max_size < 150 else "ok")
+
+
+@EXAMPLES
+@given(data=st.binary(max_size=100), annotations=st.dictionaries(annotation_key, annotation_value, max_size=3),
+       fields=st.tuples(any_int, any_int, any_int, any_int), max_size=st.one_of(any_int, st.none()))
+def test_encode_plain_any_input(data, annotations, fields, max_size):
+    msg_type, serializer_id, flags, seq = fields
+    same_on_both("encode_plain", 48, msg_type, data, serializer_id, flags, seq, annotations, max_size)
