@@ -98,9 +98,20 @@ def encode_message(version, msg_type, flags, seq, serializer_id, data_size, anno
     is that of the chunks actually written.
     """
     if len(annotations) == 1 and data.__class__ is bytes:
-        framed = _encode_with_one_chunk(version, msg_type, flags, seq, serializer_id, data_size, annotations, data)
-        if framed is not None:
-            return framed
+        # the usual message, one annotation with a known key and a bytes value: the header and the chunk
+        # header packed at once; anything unusual is left to the general code below, errors included
+        (key, value), = annotations.items()
+        key_bytes = _checked_keys.get(key) if key.__class__ is str else None
+        if key_bytes is not None and value.__class__ is bytes and len(value) <= _MAX_SINGLE_VALUE:
+            annotations_size = _CHUNK_SIZE + len(value)
+            try:
+                if 0 <= data_size <= _MAX_DATA_SIZE:
+                    total = msg_type + version + data_size + annotations_size + serializer_id + flags + seq + _MAGIC
+                    return _pack_header_and_chunk(_TAG, version, msg_type, flags, seq, data_size, serializer_id,
+                                                  annotations_size, 0, total & 0xFFFF, key_bytes, len(value)) \
+                        + value + data
+            except (struct.error, TypeError, OverflowError):
+                pass
     block = encode_annotations(annotations)
     header = encode_header(version, msg_type, flags, seq, data_size, serializer_id, len(block))
     if data.__class__ is not bytes and not isinstance(data, (bytearray, memoryview)):
@@ -123,26 +134,6 @@ def encode_plain(version, msg_type, data, serializer_id, flags, seq, annotations
     if data_size < _protocol.JOIN_LIMIT:
         return encode_message(version, msg_type, flags, seq, serializer_id, data_size, annotations, data), None
     return encode_message(version, msg_type, flags, seq, serializer_id, data_size, annotations, b""), data
-
-
-def _encode_with_one_chunk(version, msg_type, flags, seq, serializer_id, data_size, annotations, data):
-    """encode_message for the usual message, one annotation with a known key and a bytes value: the
-    header and the chunk header packed at once. None when anything is unusual (the general code then
-    does the work, errors included)."""
-    for key, value in annotations.items():
-        key_bytes = _checked_keys.get(key) if key.__class__ is str else None
-        if key_bytes is None or value.__class__ is not bytes or len(value) > _MAX_SINGLE_VALUE:
-            return None
-        annotations_size = _CHUNK_SIZE + len(value)
-        try:
-            if 0 <= data_size <= _MAX_DATA_SIZE:
-                total = msg_type + version + data_size + annotations_size + serializer_id + flags + seq + _MAGIC
-                return _pack_header_and_chunk(_TAG, version, msg_type, flags, seq, data_size, serializer_id,
-                                              annotations_size, 0, total & 0xFFFF, key_bytes, len(value)) \
-                    + value + data
-        except (struct.error, TypeError, OverflowError):
-            pass
-    return None
 
 
 def parse_header(header, version):
@@ -196,7 +187,7 @@ def split_body(body, annotations_size):
         body = _protocol.block_as_bytes(body)
     if not 0 <= annotations_size <= len(body):
         raise _protocol.body_too_short(len(body), annotations_size)
-    return parse_annotations(body[:annotations_size]), body[annotations_size:]
+    return _parse_chunks(body, 0, annotations_size), body[annotations_size:]  # what parse_annotations does
 
 
 # The kinds of requiredMsgTypes that take_message checks itself; others go the step-by-step way.

@@ -65,6 +65,17 @@ _new_instance = object.__new__
 _OWN_SHA1_LIMIT = 16384  # payload size up to which the selected twin's HMAC is used (see Message.hmac)
 
 
+def _from_header(cls, headerData, hmac_key=None):
+    """A message with the fields of a received 24-byte header and no payload yet (Message.from_header)."""
+    msg = _new_instance(cls)
+    (msg.type, msg.flags, msg.seq, msg.data_size, msg.serializer_id,
+     msg.annotations_size) = _impl.parse_header(headerData, constants.PROTOCOL_VERSION)
+    msg.data = b""
+    msg.annotations = {}
+    msg.hmac_key = hmac_key
+    return msg
+
+
 class Message(object):
     """One Pyro protocol message: header fields, annotations and the (serialized) payload."""
 
@@ -121,10 +132,7 @@ class Message(object):
         return _impl.encode_header(constants.PROTOCOL_VERSION, self.type, self.flags, self.seq,
                                    self.data_size, self.serializer_id, annotations_size)
 
-    @classmethod
-    def from_header(cls, headerData):
-        """A message with the fields of a received 24-byte header and no payload yet."""
-        return _from_header(cls, headerData, None)
+    from_header = classmethod(_from_header)  # one call less than a classmethod that calls it
 
     @classmethod
     def recv(cls, connection, requiredMsgTypes=None, hmac_key=None):
@@ -235,16 +243,6 @@ def _from_parts(cls, parts, hmac_key):
     msg.hmac_key = hmac_key
     if hmac_key or "HMAC" in msg.annotations:
         msg._check_hmac()
-    return msg
-
-
-def _from_header(cls, header, hmac_key):
-    msg = _new_instance(cls)
-    (msg.type, msg.flags, msg.seq, msg.data_size, msg.serializer_id,
-     msg.annotations_size) = _impl.parse_header(header, constants.PROTOCOL_VERSION)
-    msg.data = b""
-    msg.annotations = {}
-    msg.hmac_key = hmac_key
     return msg
 
 

@@ -647,3 +647,21 @@ def test_blob_must_be_only_argument():
         with pytest.raises(errors.SerializeError) as excinfo:
             proxy._pyroInvoke("method", args, kwargs)
         assert str(excinfo.value) == "if SerializedBlob is used, it must be the only argument"
+
+
+def test_uninitialised_proxy_has_no_remote_attributes():
+    # __getattr__ reads the proxy's state from its __dict__: a proxy made without __init__ (as
+    # copy and pickle make them) must still say AttributeError, never KeyError, and never connect
+    blank = Proxy.__new__(Proxy)
+    assert not hasattr(blank, "method")
+    with pytest.raises(AttributeError):
+        blank.method
+
+
+def test_remote_method_sees_max_retries_and_async_mode_at_access():
+    proxy = Proxy(UNUSED)
+    proxy._pyroMethods = {"m"}
+    proxy._pyroMaxRetries = 3
+    assert proxy.m._max_retries == 3
+    proxy._pyroAsync()
+    assert isinstance(proxy.m, core._AsyncRemoteMethod)
