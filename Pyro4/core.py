@@ -230,7 +230,6 @@ _PROXY_OWN_ATTRIBUTES = frozenset([
 
 
 _RESULT_ONLY = (MSG_RESULT,)
-_set_own_attribute = object.__setattr__
 
 
 class Proxy(object):
