@@ -13,7 +13,6 @@ import ssl
 import threading
 import weakref
 
-from Pyro4 import _protocol
 from Pyro4._socketutil_common import (  # noqa: F401 - the errno lists are public API
     ERRNO_BADF,
     ERRNO_EADDRINUSE,
@@ -35,8 +34,6 @@ _READ_AHEAD = READ_AHEAD  # see Pyro4._socketutil_common
 # one receive instead of after a read-ahead prefix that has to be joined to it, which in the pure
 # twin is a copy and a second buffer of the payload's size.
 _EXACT_READS_AFTER_LARGE = 2
-# The fixed part of every Pyro message, the least a message read asks for (see Pyro4.message).
-_MESSAGE_HEADER_SIZE = _protocol.HEADER_SIZE
 # "leave the socket timeout alone": the same marker the standard library uses for this purpose
 _DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT
 _IP_FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6, 0: socket.AF_UNSPEC}
