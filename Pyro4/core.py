@@ -669,9 +669,16 @@ class Proxy(object):
 def _receive_result(proxy, state, serializer, seq):
     """The result of the call just sent: the reply's value, or its exception raised."""
     connection, hmac_key = state["_pyroConnection"], state["_proxy_hmac_key"]
+    msg = None
     if hmac_key or config.LOGWIRE or state["_pyroRawWireResponse"]:
-        return _result_of_message(proxy, serializer, seq, message.Message.recv(connection, _RESULT_ONLY, hmac_key))
-    (_, _, flags, reply_seq, _, serializer_id, _, annotations, data) = message._recv_parts(connection, _RESULT_ONLY)
+        # these need the reply as a Message; the usual one is taken as a tuple, without making one
+        msg = message.Message.recv(connection, _RESULT_ONLY, hmac_key)
+        if config.LOGWIRE:
+            _log_wiredata(log, "proxy wiredata received", msg)
+        parts = message._parts_of(msg)
+    else:
+        parts = message._recv_parts(connection, _RESULT_ONLY)
+    (_, _, flags, reply_seq, _, serializer_id, _, annotations, data) = parts
     if reply_seq != seq:
         raise errors.ProtocolError("invoke: reply sequence out of sync, got %d expected %d" % (reply_seq, seq))
     if serializer_id != serializer.serializer_id:
@@ -682,6 +689,8 @@ def _receive_result(proxy, state, serializer, seq):
         if type(proxy)._pyroResponseAnnotations is not _NO_RESPONSE_ANNOTATIONS_HOOK or \
                 "_pyroResponseAnnotations" in state:
             proxy._pyroResponseAnnotations(annotations, MSG_RESULT)
+    if msg is not None and state["_pyroRawWireResponse"]:
+        return msg.decompress_if_needed()
     if flags & FLAGS_COMPRESSED:
         result = serializer.deserializeData(data, compressed=True)
     else:
@@ -689,23 +698,6 @@ def _receive_result(proxy, state, serializer, seq):
     if flags & (FLAGS_ITEMSTREAMRESULT | FLAGS_EXCEPTION):
         return _special_result(proxy, flags, annotations, result)
     return result
-
-
-def _result_of_message(proxy, serializer, seq, msg):
-    """_receive_result for a reply received as a Message (HMAC, wire logging or a raw-response proxy)."""
-    if config.LOGWIRE:
-        _log_wiredata(log, "proxy wiredata received", msg)
-    if msg.seq != seq:
-        raise errors.ProtocolError("invoke: reply sequence out of sync, got %d expected %d" % (msg.seq, seq))
-    if msg.serializer_id != serializer.serializer_id:
-        raise errors.SerializeError("invalid serializer in response: %d" % msg.serializer_id)
-    if msg.annotations:
-        current_context.response_annotations = msg.annotations
-        proxy._pyroResponseAnnotations(msg.annotations, msg.type)
-    if proxy._pyroRawWireResponse:
-        return msg.decompress_if_needed()
-    result = serializer.deserializeData(msg.data, compressed=bool(msg.flags & FLAGS_COMPRESSED))
-    return _special_result(proxy, msg.flags, msg.annotations, result)
 
 
 def _special_result(proxy, flags, annotations, result):

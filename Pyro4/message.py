@@ -227,11 +227,14 @@ def _recv_parts(connection, required):
     take_small = getattr(connection, "_recv_small_message", None)
     if take_small is None or (parts := take_small(_impl.take_message, constants.PROTOCOL_VERSION,
                                                   config.MAX_MESSAGE_SIZE, required)) is None:
-        msg = _recv_in_steps(Message, connection, required, None)
-    elif "HMAC" in parts[7]:
-        msg = _from_parts(Message, parts, None)  # raises: an HMAC we have no key for
-    else:
-        return parts
+        return _parts_of(_recv_in_steps(Message, connection, required, None))
+    if "HMAC" in parts[7]:
+        _from_parts(Message, parts, None)  # raises: an HMAC we have no key for
+    return parts
+
+
+def _parts_of(msg):
+    """A received message's fields as the tuple of _recv_parts (nothing unread)."""
     return (b"", msg.type, msg.flags, msg.seq, msg.data_size, msg.serializer_id, msg.annotations_size,
             msg.annotations, msg.data)
 
