@@ -519,6 +519,7 @@ cdef enum:
     PAD_STATES_LIMIT = 32
     NOGIL_SIZE = 8192  # a part this large takes microseconds: other threads may run meanwhile
     SORTED_HERE = 8  # annotations put in key order without sorted() (messages have one to three)
+    HASHLIB_FROM = 16384  # a payload this large goes to hashlib, whose SHA-1 can use the CPU's SHA instructions
 
 # Per key (bytes only, as in the pure twin), the SHA-1 states after its inner and its outer pad block.
 _pad_states = {}
@@ -791,6 +792,8 @@ def message_hmac(key, data, annotations):
     cdef Sha1 s
     cdef unsigned char digest[SHA1_DIGEST]
     cdef dict cache = _pad_states
+    if PyBytes_CheckExact(data) and PyBytes_GET_SIZE(data) >= HASHLIB_FROM:
+        return _message_py.message_hmac(key, data, annotations)
     if not PyBytes_CheckExact(key):
         key = _message_py._hmac_key_bytes(key)
     states = cache.get(key)

@@ -32,7 +32,7 @@ import hmac
 import logging
 import zlib
 
-from Pyro4 import _message_py, _protocol, constants
+from Pyro4 import _protocol, constants
 from Pyro4._speedups import message_impl as _impl
 from Pyro4.configuration import config
 
@@ -62,7 +62,6 @@ _PING_SERIALIZER_ID = 42  # ping payloads are raw bytes, never deserialized
 _SINGLE_READ_LIMIT = 16384  # payload size up to which annotations and payload are read together
 _JOIN_LIMIT = _protocol.JOIN_LIMIT
 _new_instance = object.__new__
-_OWN_SHA1_LIMIT = 16384  # payload size up to which the selected twin's HMAC is used (see Message.hmac)
 
 
 def _from_header(cls, headerData, hmac_key=None):
@@ -155,9 +154,7 @@ class Message(object):
 
     def hmac(self):
         """HMAC-SHA1 over the payload, then the values of all other annotations in key order."""
-        # hashlib (the pure twin's) hashes a large payload faster: it can use the CPU's SHA instructions
-        digest = _impl.message_hmac if len(self.data) < _OWN_SHA1_LIMIT else _message_py.message_hmac
-        return digest(self.hmac_key, self.data, self.annotations)
+        return _impl.message_hmac(self.hmac_key, self.data, self.annotations)
 
     @staticmethod
     def ping(pyroConnection, hmac_key=None):
