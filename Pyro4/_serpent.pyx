@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Compiled twin of the serpent codec (the pure twin ``Pyro4._serpent_py`` is the serpent library).
+"""Compiled twin of the serpent codec (the pure twin is ``Pyro4._serpent_py``).
 
 Same functions and signatures as the pure twin, and always the same results: this module handles
 only the plain builtin values that serpent writes, and hands the whole input to the serpent library
@@ -23,6 +23,8 @@ from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_FromKindAndData
 from libc.math cimport isinf, isnan
 from libc.string cimport memchr, memcmp, memcpy, strlen
 
+from Pyro4 import _serpent_common
+
 try:
     import serpent
 except ImportError:  # Pyro4 still imports without serpent; its serializer is then unavailable
@@ -39,10 +41,6 @@ cdef extern from "Python.h":
     enum: Py_DTSF_ADD_DOT_0
 
 cdef enum:
-    HEADER_SIZE = 26
-    # Python 3.8's parser overflows its stack a little past 90 nested brackets; serpent writes at
-    # most 200. Anything deeper goes to serpent, which then fails or succeeds as it always does.
-    MAX_DEPTH = 64
     # ints up to 18 digits fit a long long; longer ones are rare and go through PyLong_FromString
     FAST_INT_DIGITS = 18
     MAX_FLOAT_TOKEN = 63
@@ -50,7 +48,9 @@ cdef enum:
     # room for repr() of any float (at most 24 characters)
     FLOAT_TEXT = 32
 
-cdef bytes HEADER = b"# serpent utf-8 python3.2\n"
+cdef bytes HEADER = _serpent_common.HEADER
+cdef Py_ssize_t HEADER_SIZE = len(HEADER)
+cdef int MAX_DEPTH = _serpent_common.MAX_DEPTH
 cdef const char* BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 cdef const char* HEX_DIGITS = b"0123456789abcdef"
 cdef const char* BYTES_PREFIX = b"{'data': '"
@@ -61,10 +61,6 @@ cdef tuple WRITER_TYPES = (type(None), bool, int, float, complex, str, bytes, by
                            dict, set, frozenset, object)
 # serpent refuses other dict keys and set elements (None among them) with its own TypeError
 cdef tuple KEY_TYPES = (str, int, bool, float, complex, bytes, tuple)
-
-if len(HEADER) != HEADER_SIZE:
-    raise ImportError("Pyro4._serpent was compiled for another serpent header")
-
 
 class _Unsupported(Exception):
     """Raised inside this module for input it leaves to the serpent library."""

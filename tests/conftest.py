@@ -37,7 +37,7 @@ def _twin_fixture(name):
     return twin
 
 
-# message and socket hot paths, the serpent codec (pure twin: the serpent library), the data walks
+# message and socket hot paths, the serpent codec, the data walks
 message_twin = _twin_fixture("message")
 socketutil_twin = _twin_fixture("socketutil")
 serpent_twin = _twin_fixture("serpent")

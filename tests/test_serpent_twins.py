@@ -1,8 +1,9 @@
 """The serpent codec twins against the serpent library: same values, same errors, same bytes.
 
-The pure twin is the library itself; the compiled twin parses and writes the plain builtin values on
-its own and hands everything else to the library. Besides comparing results, the compiled-only tests
-check that its own parser and writer really ran (a twin that always fell back would pass the rest).
+Both twins parse the plain builtin values on their own and hand everything else to the library; the
+compiled twin also writes them (the pure one writes through the library). Besides comparing results,
+some tests check that a twin's own parser and writer really ran (a twin that always fell back would
+pass the rest).
 """
 import collections
 import datetime
@@ -133,13 +134,19 @@ def test_dumps_and_loads_like_serpent(serpent_twin, value):
 
 @HYPOTHESIS
 @given(value=plain_values)
-def test_writer_and_parser_do_plain_values_themselves(compiled, value):
+def test_writer_does_plain_values_itself(compiled, value):
     data = serpent.dumps(value, module_in_classname=True)
     assert compiled._encode_plain(value) == data
     assert compiled.dumps(value, False) == data
+
+
+@HYPOTHESIS
+@given(value=plain_values)
+def test_parser_does_plain_values_itself(serpent_twin, value):
+    data = serpent.dumps(value, module_in_classname=True)
     expected = outcome(serpent.loads, data)
     if expected[0] == "value":
-        assert outcome(compiled._parse_plain, data) == expected
+        assert outcome(serpent_twin._parse_plain, data) == expected
 
 
 @HYPOTHESIS
@@ -384,13 +391,29 @@ def test_self_check_sample_is_written_by_the_writer(compiled):
     assert compiled.check_encoder() is True
 
 
-def test_parser_and_writer_leave_unknown_input_alone(compiled):
+def test_writer_leaves_unknown_values_alone(compiled):
     assert compiled._encode_plain([1, decimal.Decimal(1)]) is None
     assert compiled._encode_plain({None: 1}) is None
     assert compiled._encode_plain(float("nan")) is None
-    with pytest.raises(compiled._Unsupported):
-        compiled._parse_plain(HEADER + b"b'x'")
-    assert math.isinf(compiled._parse_plain(HEADER + b"1e30000"))
+
+
+# Python literals serpent never writes, and near misses of what it does write
+UNPARSED_BODIES = [b"b'x'", b" 1", b"1 ", b"[1,\n2]", b"(1,2)[0]", b"1+2", b"--1", b"'\\d'", b"01", b"'''a'''",
+                   b"'a' 'b'", b"Nonex", b"1_0", b"[" * 65 + b"]" * 65, b""]
+
+
+@pytest.mark.parametrize("body", UNPARSED_BODIES, ids=lambda body: repr(body)[:30])
+def test_parser_leaves_unknown_input_alone(serpent_twin, body):
+    with pytest.raises(serpent_twin._Unsupported):
+        serpent_twin._parse_plain(HEADER + body)
+
+
+def test_parser_reads_serpents_particular_forms(serpent_twin):
+    assert math.isinf(serpent_twin._parse_plain(HEADER + b"1e30000"))
+    assert serpent_twin._parse_plain(HEADER + b"[(1.5-2j),-2j,(-0+1e-05j)]") == [1.5 - 2j, -2j, 1e-05j]
+    escaped = "{'a': 'it\\'s \\u20ac\u00e9\\n', 2: {1,}}".encode("utf-8")
+    assert serpent_twin._parse_plain(HEADER + escaped) == {"a": "it's \u20ac\u00e9\n", 2: {1}}
+    assert serpent_twin._parse_plain(HEADER + b"[" * 64 + b"]" * 64) == serpent.loads(HEADER + b"[" * 64 + b"]" * 64)
 
 
 def test_speedups_selects_the_serpent_twin_with_the_others():
