@@ -6,3 +6,16 @@ HEADER = b"# serpent utf-8 python3.2\n"
 # Python 3.8's parser overflows its stack a little past 90 nested brackets; serpent writes at most
 # 200. Anything deeper goes to serpent, which then fails or succeeds as it always does.
 MAX_DEPTH = 64
+
+
+def self_check_sample():
+    """The value each twin's writer must write exactly as serpent.dumps does before it is used
+    (``check_encoder``): every branch of a writer, with the values where serpent's text is most
+    particular."""
+    inf = float("inf")
+    return (None, True, False, 0, 7, -12, 2 ** 63 - 1, -2 ** 63, 2 ** 64, -2 ** 70, 0.0, -0.0, 0.1, 1e22,
+            1e300, 5e-324, inf, -inf, 1.5 + 2j, complex(-0.0, -0.0), complex(inf, -inf), 3j, "", "plain",
+            "it's", 'say "hi"', "both ' and \"", "back\\slash\ttab\nnl\rcr\x00\x1f\x7f",
+            "\xe9\u20ac\U0001f600\u2028\ud800\x85\xa0", b"", b"\x00\xff\x10bytes", b"ab", bytearray(b"xyz"),
+            (), (1,), [], [1, [2, (3,)]], {}, {"k": 1, 2: "v", 2.5: None, True: [], (1, "t"): {}, b"b": 0, 1j: 1},
+            set(), frozenset(), {3, 1, 2}, frozenset({"x", "y"}), {"s": {(1, None), 1.5}})
