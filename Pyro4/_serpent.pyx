@@ -54,14 +54,10 @@ cdef Py_ssize_t HEADER_SIZE = len(HEADER)
 cdef int MAX_DEPTH = _serpent_common.MAX_DEPTH
 cdef const char* BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 cdef const char* HEX_DIGITS = b"0123456789abcdef"
-cdef const char* BYTES_PREFIX = b"{'data': '"
-cdef const char* BYTES_SUFFIX = b"', 'encoding': 'base64'}"
-# Types the writer handles; a serpent converter registered for any of them (or for object) means
-# serpent may write them its own way, so then every value goes to serpent.
-cdef tuple WRITER_TYPES = (type(None), bool, int, float, complex, str, bytes, bytearray, tuple, list,
-                           dict, set, frozenset, object)
-# serpent refuses other dict keys and set elements (None among them) with its own TypeError
-cdef tuple KEY_TYPES = (str, int, bool, float, complex, bytes, tuple)
+cdef bytes BYTES_PREFIX = _serpent_common.BYTES_PREFIX.encode("ascii")
+cdef bytes BYTES_SUFFIX = _serpent_common.BYTES_SUFFIX.encode("ascii")
+cdef tuple WRITER_TYPES = _serpent_common.WRITER_TYPES
+cdef tuple KEY_TYPES = _serpent_common.KEY_TYPES
 
 class _Unsupported(Exception):
     """Raised inside this module for input it leaves to the serpent library."""
@@ -659,9 +655,9 @@ cdef int _write_base64(Output* out, const unsigned char* data, Py_ssize_t length
 
 cdef int _write_bytes(Output* out, const char* data, Py_ssize_t length) except -1:
     """serpent's dict for binary data (serpent.tobytes turns it back into bytes)."""
-    _put(out, BYTES_PREFIX, 10)
+    _put(out, PyBytes_AS_STRING(BYTES_PREFIX), PyBytes_GET_SIZE(BYTES_PREFIX))
     _write_base64(out, <const unsigned char*>data, length)
-    return _put(out, BYTES_SUFFIX, 24)
+    return _put(out, PyBytes_AS_STRING(BYTES_SUFFIX), PyBytes_GET_SIZE(BYTES_SUFFIX))
 
 
 cdef int _write_sequence(Output* out, object items, char opener, char closer, int depth) except -1:

@@ -1,11 +1,21 @@
 """The one home of what both serpent codec twins (`Pyro4._serpent` compiled, `Pyro4._serpent_py`
-pure) must agree on: the header their parsers require and the nesting they parse themselves."""
+pure) must agree on: the header, the nesting they handle themselves, the types their writers handle,
+serpent's text around binary data and the sample their writers check themselves with."""
 
 # serpent's first line for Python 3; a document without it (or with python2.6's) goes to serpent
 HEADER = b"# serpent utf-8 python3.2\n"
 # Python 3.8's parser overflows its stack a little past 90 nested brackets; serpent writes at most
 # 200. Anything deeper goes to serpent, which then fails or succeeds as it always does.
 MAX_DEPTH = 64
+# Types the writers handle; a serpent converter registered for any of them (or for object) means
+# serpent may write them its own way, so then every value goes to serpent.
+WRITER_TYPES = (type(None), bool, int, float, complex, str, bytes, bytearray, tuple, list, dict, set, frozenset,
+                object)
+# serpent refuses other dict keys and set elements (None among them) with its own TypeError
+KEY_TYPES = (str, int, bool, float, complex, bytes, tuple)
+# serpent's dict for binary data, around the base64 text (serpent.tobytes turns it back into bytes)
+BYTES_PREFIX = "{'data': '"
+BYTES_SUFFIX = "', 'encoding': 'base64'}"
 
 
 def self_check_sample():

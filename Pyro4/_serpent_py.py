@@ -13,7 +13,7 @@ import re
 from base64 import b64encode
 from itertools import groupby
 
-from Pyro4._serpent_common import HEADER, MAX_DEPTH
+from Pyro4._serpent_common import BYTES_PREFIX, BYTES_SUFFIX, HEADER, KEY_TYPES, MAX_DEPTH, WRITER_TYPES
 from Pyro4._serpent_common import self_check_sample as _self_check_sample
 
 try:
@@ -108,13 +108,9 @@ def _list(tokens, depth):
     _check_depth(depth)
     items = []
     token = next(tokens)
-    while token != "]":
+    if token != "]":
         items.append(_value(token, tokens, depth))
-        token = next(tokens)
-        if token == ",":
-            token = next(tokens)  # a trailing comma before the closer is allowed
-        elif token != "]":
-            raise _Unsupported
+        _more_items(tokens, depth, next(tokens), "]", items.append)
     return items
 
 
@@ -129,13 +125,7 @@ def _parenthesized(tokens, depth):
     if token == ")":
         return first
     items = [first]
-    while token != ")":
-        if token != ",":
-            raise _Unsupported
-        token = next(tokens)
-        if token != ")":
-            items.append(_value(token, tokens, depth))
-            token = next(tokens)
+    _more_items(tokens, depth, token, ")", items.append)
     return tuple(items)
 
 
@@ -149,14 +139,20 @@ def _braced(tokens, depth):
     if token == ":":
         return _dict_rest(tokens, depth, first)
     items = {first}
-    while token != "}":
+    _more_items(tokens, depth, token, "}", items.add)
+    return items
+
+
+def _more_items(tokens, depth, token, closer, add):
+    """Reads ", item" up to the closer (a trailing comma before it is allowed), handing each item to add;
+    ``token`` is the one after the first item."""
+    while token != closer:
         if token != ",":
             raise _Unsupported
         token = next(tokens)
-        if token != "}":
-            items.add(_value(token, tokens, depth))
+        if token != closer:
+            add(_value(token, tokens, depth))
             token = next(tokens)
-    return items
 
 
 def _dict_rest(tokens, depth, key):
@@ -208,12 +204,7 @@ def loads(data):
 # Each value appends its text to one list of str parts, joined and encoded once at the end. Scalars
 # in containers are written inline: a function call per value would cost as much as the writing.
 
-# Types the writer handles; a serpent converter registered for any of them (or for object) means
-# serpent may write them its own way, so then every value goes to serpent.
-WRITER_TYPES = (type(None), bool, int, float, complex, str, bytes, bytearray, tuple, list, dict, set, frozenset,
-                object)
-# serpent refuses other dict keys and set elements (None among them) with its own TypeError
-KEY_TYPES = frozenset((str, int, bool, float, complex, bytes, tuple))
+_KEY_TYPES = frozenset(KEY_TYPES)
 # repr() is serpent's text for these (an int past Python's digit limit raises: serpent's turn)
 _REPR_TYPES = frozenset((str, int, bool, type(None)))
 # from this many items, checking the types first and formatting with map(repr) in C pays off
@@ -239,9 +230,8 @@ def _complex_text(value):
 
 
 def _write_bytes(data, parts):
-    """serpent's dict for binary data (serpent.tobytes turns it back into bytes)."""
     # the base64 stays bytes: _joined copies it once, instead of decoding, joining and encoding it
-    parts += ("{'data': '", b64encode(data), "', 'encoding': 'base64'}")
+    parts += (BYTES_PREFIX, b64encode(data), BYTES_SUFFIX)
 
 
 def _write_items(items, parts, depth, opener, closer):
@@ -272,7 +262,7 @@ def _write_dict(items, parts, depth):
     for key, value in items.items():
         if type(key) is str:
             append(repr(key))
-        elif type(key) in KEY_TYPES:
+        elif type(key) in _KEY_TYPES:
             _write(key, parts, depth)
         else:
             raise _Unsupported
@@ -291,7 +281,7 @@ def _write_dict(items, parts, depth):
 def _write_set(items, parts, depth):
     if not items:
         _write_items((), parts, depth, "(", ")")  # Python has no literal for an empty set
-    elif KEY_TYPES.issuperset(map(type, items)):
+    elif _KEY_TYPES.issuperset(map(type, items)):
         _write_items(items, parts, depth, "{", "}")  # in iteration order: serpent does not sort
     else:
         raise _Unsupported
