@@ -7,13 +7,15 @@ Each example directory holds a ``demo.json`` that says how to run it without a p
       "steps": [
         {"run": ["server.py"], "background": true, "ready": "uri: (?P<uri>PYRO:\\\\S+)"},
         {"run": ["client.py", "--demo", "{uri}"], "stdin": "text\\n",
-         "expect": ["first line that must appear", "a later one"], "timeout": 30}
+         "expect": ["first line that must appear", "a later one"], "expect_anywhere": ["any order"],
+         "timeout": 30}
       ]
     }
 
 Background steps run until the end of the demo; the test waits for their "ready" pattern on stdout
 and its named groups can be used as ``{name}`` in later steps' arguments. Foreground steps must exit
-with status 0 and print every "expect" text, in that order. ``{port}`` is a free port per demo,
+with status 0 and print every "expect" text, in that order, and every "expect_anywhere" text in
+any order (for lines printed by threads that may overtake each other). ``{port}`` is a free port per demo,
 ``{nsport}`` the name server's port; all processes get ``PYRO_NS_HOST``/``PYRO_NS_PORT`` for it.
 """
 
@@ -108,6 +110,9 @@ def _run_step(step, cwd, env, variables):
         found = result.stdout.find(text, position)
         assert found >= 0, "%r missing (in order) from the output of %s:\n%s" % (text, step["run"], result.stdout)
         position = found + len(text)
+    for expected in step.get("expect_anywhere", []):
+        text = expected.format(**variables)
+        assert text in result.stdout, "%r missing from the output of %s:\n%s" % (text, step["run"], result.stdout)
 
 
 def test_every_example_has_a_demo():

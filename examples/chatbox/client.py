@@ -8,23 +8,28 @@ from chatter import Chatter
 
 
 class Ears(object):
-    """Prints what is heard and counts the lines that came from others."""
+    """Prints what is heard and counts the lines heard back from oneself and from others."""
 
     def __init__(self, nick):
         self.nick = nick
+        self.own = 0
         self.from_others = 0
         self.condition = threading.Condition()
 
     def __call__(self, channel, nick, text):
         print("[%s] %s: %s" % (channel, nick, text), flush=True)
-        if nick not in (self.nick, "server"):
+        if nick != "server":
             with self.condition:
-                self.from_others += 1
+                if nick == self.nick:
+                    self.own += 1
+                else:
+                    self.from_others += 1
                 self.condition.notify_all()
 
     def wait_for(self, count, timeout):
+        """Until ``count`` lines of one's own came back and as many answers came from others."""
         with self.condition:
-            self.condition.wait_for(lambda: self.from_others >= count, timeout)
+            self.condition.wait_for(lambda: self.own >= count and self.from_others >= count, timeout)
 
 
 def talk(chatter, ears, demo):
@@ -38,7 +43,8 @@ def talk(chatter, ears, demo):
             said += 1
             if demo:
                 # messages travel as oneway calls, each in a thread of its own, so they may overtake
-                # each other: in the demo each line waits for its answer, for output in a fixed order
+                # each other: in the demo each line waits for its echo and its answer, so that the
+                # answers come in a fixed order and nothing is still on its way when the client leaves
                 ears.wait_for(said, 5.0)
     return said
 
@@ -47,7 +53,8 @@ def main():
     parser = argparse.ArgumentParser(description="chat client")
     parser.add_argument("--nick", default="guest", help="nickname")
     parser.add_argument("--channel", default="lobby", help="channel to join")
-    parser.add_argument("--demo", action="store_true", help="wait for an answer to each line (a fixed order of output)")
+    parser.add_argument("--demo", action="store_true",
+                        help="wait for the echo of each line and an answer to it (answers in a fixed order)")
     options = parser.parse_args()
     ears = Ears(options.nick)
     with Chatter(options.nick, options.channel, ears) as chatter:
