@@ -130,8 +130,8 @@ class SerpentSerializer(SerializerBase):
     __module__ = "Pyro4.util"
     serializer_id = 1
 
-    # the serpent twins parse the common values themselves (the compiled one writes them too) and
-    # hand everything else to the serpent library: the same bytes and values either way
+    # the serpent twins parse and write the common values themselves and hand everything else to
+    # the serpent library: the same bytes and values either way
 
     def dumpsCall(self, obj, method, vargs, kwargs):
         return _serpent_codec.dumps((obj, method, vargs, kwargs), True)
